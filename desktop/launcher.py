@@ -1,0 +1,35 @@
+"""The ``velocity-planner`` entry point: the window without a subcommand, else the command line.
+
+Qt is imported only when the window opens, so headless commands start fast and need no display.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from simulation.cli import main as command_line_main
+
+WINDOW_OPTIONS = ("--demo",)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    opens_window = not arguments or (arguments[0].startswith("--")
+                                     and arguments[0] in WINDOW_OPTIONS) or (
+        len(arguments) == 1 and arguments[0].endswith(".json"))
+    if opens_window:
+        try:
+            from desktop.app import run_application
+        except ModuleNotFoundError as error:
+            if error.name != "desktop.app":
+                raise
+            print("The desktop window is not part of this build yet; use a subcommand, for "
+                  "example: velocity-planner simulate PROJECT.json", file=sys.stderr)
+            return 2
+        return run_application(arguments)
+    return command_line_main(arguments)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

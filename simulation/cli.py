@@ -1,0 +1,159 @@
+"""The command line: ``velocity-planner simulate PROJECT.json`` and the other headless jobs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from simulation.project_io import load_project
+from simulation.results import SimulationResult
+from simulation.runner import ReplicationRunner, default_workers
+from simulation.validation import ProjectError
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_INVALID_INPUT, EXIT_FAILED = 0, 2, 1
+Command = Callable[[argparse.Namespace], int]
+_commands: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]] = {}
+
+
+def command(name: str, add_arguments: Callable[[argparse.ArgumentParser], None], help: str):
+    """Register a subcommand; other modules add theirs the same way."""
+
+    def register(run: Command) -> Command:
+        def add(subparsers: argparse._SubParsersAction) -> None:
+            parser = subparsers.add_parser(name, help=help, description=help)
+            add_arguments(parser)
+
+        _commands[name] = (add, run)
+        return run
+
+    return register
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1 (got {value})")
+    return value
+
+
+def _simulate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("project", type=Path, help="project file (JSON)")
+    parser.add_argument("--reps", type=_positive_int, default=500,
+                        help="number of Monte-Carlo replications (default 500)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--workers", type=_positive_int, default=None,
+                        help=f"worker processes (default {default_workers()}, one per core)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="folder to write the metrics tables into, as CSV")
+    parser.add_argument("--json", action="store_true",
+                        help="print a machine-readable summary on stdout")
+
+
+class _StderrProgress:
+    """Prints progress on stderr when a run takes longer than a second."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if time.monotonic() - self.started < 1.0 and done < total:
+            return
+        if not self.shown and done == total:
+            return
+        self.shown = True
+        end = "\n" if done == total else ""
+        print(f"\rsimulating: {done}/{total} replications", end=end, file=sys.stderr, flush=True)
+
+
+@command("simulate", _simulate_arguments, "Simulate a project and print its projected metrics.")
+def simulate_command(args: argparse.Namespace) -> int:
+    project = load_project(args.project)
+    with ReplicationRunner(args.workers) as runner:
+        result = runner.run(project, args.reps, args.seed, progress=_StderrProgress())
+    if args.out is not None:
+        write_tables(result, args.out)
+    if args.json:
+        print(json.dumps(result.summary(), indent=2))
+    else:
+        print(format_summary(result))
+    return EXIT_OK
+
+
+def write_tables(result: SimulationResult, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, table in result.tables().items():
+        table.to_csv(folder / f"{name}.csv", index=False)
+    logger.info("wrote %d tables to %s", len(result.tables()), folder)
+
+
+def format_summary(result: SimulationResult) -> str:
+    s = result.summary()
+    per_month, cycle, cost = s["experiments_per_month"], s["cycle_time_days"], \
+        s["cost_per_experiment"]
+    goal, forecast = s["goal"], s["forecast"]
+    lines = [
+        f"{s['project']}: {s['replications']} replications, seed {s['seed']}, "
+        f"{s['horizon_days']:g}-day horizon",
+        "",
+        f"Experiments per month  {per_month['mean']:7.1f}   (90% of runs: "
+        f"{per_month['low']:.1f} to {per_month['high']:.1f})",
+        f"Cycle time, days       {cycle['mean']:7.1f}   p50 {cycle['p50']:.1f}, "
+        f"p70 {cycle['p70']:.1f}, p85 {cycle['p85']:.1f}, p95 {cycle['p95']:.1f}",
+        f"Cost per experiment  $ {cost['mean']:7,.0f}   compute ${cost['compute_cost']:,.0f}, "
+        f"people ${cost['people_cost']:,.0f}, fixed ${cost['fixed_cost']:,.0f}",
+        "",
+        f"Goal ({goal['experiments_per_month']} a month, p85 cycle <= "
+        f"{goal['cycle_time_p85_days']} days over the last 30 days): "
+        f"{_percent(goal['probability'])} of runs reach it",
+        f"Forecast: {forecast['confidence']:.0%} chance of at least "
+        f"{forecast['at_least_by_horizon']} experiments by day {s['horizon_days']:g}",
+        "",
+        "Stage                      active d  waiting d  flow eff.",
+    ]
+    for row in result.stage_table().sort_values("bottleneck_rank").itertuples():
+        lines.append(f"{row.stage:<26} {row.active_days:8.2f} {row.waiting_days:10.2f} "
+                     f"{row.flow_efficiency:10.0%}")
+    lines.append(f"Bottleneck: {s['bottlenecks'][0]}")
+    return "\n".join(lines)
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="velocity-planner",
+        description="Model, simulate and plan a team's machine-learning experiment pipeline.")
+    parser.add_argument("--verbose", action="store_true", help="log progress details to stderr")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add, _ in _commands.values():
+        add(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        parser.print_help()
+        return EXIT_INVALID_INPUT
+    _, run = _commands[args.command]
+    try:
+        return run(args)
+    except ProjectError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID_INPUT
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return EXIT_FAILED

@@ -1,0 +1,385 @@
+"""One replication of the pipeline as a SimPy model.
+
+Each experiment is a SimPy process that walks the stages in order. A pool is a
+``simpy.Container`` whose level is the number of free units, so a stage can take several
+units at once (training on 4 GPUs); requests are served first come, first served. Waiting is
+never entered by the user: it emerges from pools, review meetings and the work-in-progress
+limit. Every stage visit is logged; the metrics derive from that log.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from simulation.calendar import DAYS_PER_WEEK, WorkingClock, start_weekday
+from simulation.distributions import quantile
+from simulation.model import Project
+from simulation.streams import (
+    DRAW_ACTIONABLE,
+    DRAW_EARLY_STOP,
+    DRAW_REWORK,
+    EXPERIMENTS_PER_BLOCK,
+    MAX_VISITS,
+    ReplicationStreams,
+)
+from simulation.timeline import Timeline
+
+HOURS_PER_DAY = 24.0
+
+# Experiment outcomes in the log.
+IN_PROGRESS, ACTIONABLE, NOT_ACTIONABLE, STOPPED_EARLY = range(4)
+
+
+@dataclass(frozen=True)
+class StageRule:
+    """A stage of one phase, flattened for the hot path."""
+
+    pool: int  # index into the pools, or -1 for a stage that needs no pool
+    units: int
+    on_working_clock: bool
+    is_review: bool
+    rework_probability: float
+    rework_to: int
+    early_share: float
+    early_fraction: float
+    cost_per_day: float  # of duration, for all units together
+    is_compute: bool
+
+
+@dataclass(frozen=True)
+class PhaseRules:
+    start_at: float
+    stages: tuple[StageRule, ...]
+    capacities: tuple[int, ...]
+    wip_limit: int | None
+    review_weekdays: tuple[tuple[int, ...], ...]
+    review_slots: tuple[int, ...]
+    review_hour: tuple[float, ...]
+    actionable_probability: float
+    fixed_cost: float
+
+
+def compile_phase(start_at: float, project: Project) -> PhaseRules:
+    pool_index = {pool.name: index for index, pool in enumerate(project.pools)}
+    hours_per_work_day = project.calendar.hours_per_day
+    rules = []
+    for stage in project.stages:
+        pool = project.pool_named(stage.pool) if stage.pool else None
+        is_machine = pool is not None and pool.kind == "machine"
+        hours = HOURS_PER_DAY if is_machine else hours_per_work_day
+        rules.append(StageRule(
+            pool=pool_index[stage.pool] if pool else -1,
+            units=stage.units,
+            on_working_clock=not is_machine,
+            is_review=stage.review is not None,
+            rework_probability=stage.rework.probability if stage.rework else 0.0,
+            rework_to=project.stage_index(stage.rework.to_stage) if stage.rework else -1,
+            early_share=stage.early_stopping.share if stage.early_stopping else 0.0,
+            early_fraction=stage.early_stopping.at_fraction if stage.early_stopping else 1.0,
+            cost_per_day=stage.units * hours * pool.cost_per_hour if pool else 0.0,
+            is_compute=is_machine,
+        ))
+    return PhaseRules(
+        start_at=start_at,
+        stages=tuple(rules),
+        capacities=tuple(pool.capacity for pool in project.pools),
+        wip_limit=project.wip_limit,
+        review_weekdays=tuple(s.review.weekdays if s.review else () for s in project.stages),
+        review_slots=tuple(s.review.slots if s.review else 0 for s in project.stages),
+        review_hour=tuple(s.review.hour if s.review else 0.0 for s in project.stages),
+        actionable_probability=project.actionable_probability,
+        fixed_cost=project.fixed_cost_per_experiment,
+    )
+
+
+@dataclass
+class ReplicationLog:
+    """What happened in one replication; times are days since the start of the horizon.
+
+    ``visits`` has one row per started stage visit: experiment, stage, queued_at, started_at,
+    finished_at, pool, units, cost. ``finished_at`` may lie beyond the horizon.
+    ``waiting`` has one row per visit still waiting at the horizon: experiment, stage,
+    queued_at. Per experiment: ``started_at``, ``finished_at`` (NaN while in progress),
+    ``outcome``, ``is_initial`` (in progress at day 0), ``compute_cost``, ``people_cost``,
+    ``fixed_cost``.
+    """
+
+    horizon_days: float
+    visits: np.ndarray
+    waiting: np.ndarray
+    started_at: np.ndarray
+    finished_at: np.ndarray
+    outcome: np.ndarray
+    is_initial: np.ndarray
+    compute_cost: np.ndarray
+    people_cost: np.ndarray
+    fixed_cost: np.ndarray
+    holds: np.ndarray  # pool, units, started_at, finished_at
+
+
+class Replication:
+    """Builds and runs one replication of a timeline."""
+
+    def __init__(self, timeline: Timeline, seed: int, replication: int):
+        self.timeline = timeline
+        project = timeline.baseline
+        self.horizon = project.horizon_days
+        self.env = simpy.Environment()
+        self.clock = WorkingClock(project.calendar)
+        self.start_weekday = start_weekday(project.calendar)
+        self.phases = [compile_phase(p.start_at, p.project) for p in timeline.phases]
+        self.phase_index = 0
+        self.rules = self.phases[0]
+        self.stage_count = len(project.stages)
+        self.streams = ReplicationStreams(seed, replication, self.stage_count)
+        self._duration_tables: dict[tuple[int, int], list[np.ndarray]] = {}
+        self._quantile_cache: dict[tuple, np.ndarray] = {}
+        self._init_pools()
+        self._init_records()
+
+    def _init_pools(self) -> None:
+        env = self.env
+        pool_count = len(self.rules.capacities)
+        most = [max(phase.capacities[i] for phase in self.phases) for i in range(pool_count)]
+        self.pools = [simpy.Container(env, capacity=max(top, 1), init=first)
+                      for top, first in zip(most, self.rules.capacities)]
+        limits = [phase.wip_limit for phase in self.phases]
+        if limits[0] is None:
+            self.wip = None
+        else:
+            top = max(limit or 0 for limit in limits)
+            self.wip = simpy.Container(env, capacity=top, init=limits[0])
+        self.review_queues = [deque() for _ in range(self.stage_count)]
+
+    def _init_records(self) -> None:
+        self.visits: list[tuple] = []
+        self.waiting: dict[int, tuple[int, float]] = {}
+        self.started_at: list[float] = []
+        self.finished_at: list[float] = []
+        self.outcome: list[int] = []
+        self.is_initial: list[bool] = []
+        self.costs: list[list[float]] = []
+        self.hold_records: list[tuple] = []
+
+    # -- running -------------------------------------------------------------------------
+
+    def run(self) -> ReplicationLog:
+        env = self.env
+        for index in range(1, len(self.phases)):
+            env.process(self._switch_phase(index))
+        for stage, weekdays in enumerate(self.rules.review_weekdays):
+            if weekdays or any(phase.review_weekdays[stage] for phase in self.phases):
+                env.process(self._meetings(stage))
+        for hold in self.timeline.holds:
+            env.process(self._hold(hold))
+        self._start_initial_work()
+        demand = self.timeline.baseline.demand
+        if demand.kind == "poisson":
+            env.process(self._poisson_arrivals(7.0 / demand.per_week))
+        else:
+            env.process(self._backlog())
+        env.run(until=self.horizon)
+        return self._log()
+
+    def _new_experiment(self, is_initial: bool) -> int:
+        self.started_at.append(np.nan)
+        self.finished_at.append(np.nan)
+        self.outcome.append(IN_PROGRESS)
+        self.is_initial.append(is_initial)
+        self.costs.append([0.0, 0.0, 0.0])
+        return len(self.outcome) - 1
+
+    def _start_initial_work(self) -> None:
+        project = self.timeline.baseline
+        for work in project.initial_work:
+            first_stage = project.stage_index(work.stage)
+            for _ in range(work.count):
+                experiment = self._new_experiment(is_initial=True)
+                if self.wip is not None:
+                    self.wip.get(1)
+                self.env.process(self._experiment(experiment, first_stage, holds_wip=True))
+
+    def _poisson_arrivals(self, mean_gap_days: float):
+        env = self.env
+        while True:
+            yield env.timeout(self.streams.next_arrival_gap() * mean_gap_days)
+            experiment = self._new_experiment(is_initial=False)
+            env.process(self._experiment(experiment, 0, holds_wip=False))
+
+    def _backlog(self):
+        while True:
+            yield self.wip.get(1)
+            experiment = self._new_experiment(is_initial=False)
+            self.env.process(self._experiment(experiment, 0, holds_wip=True))
+
+    def _experiment(self, experiment: int, stage: int, holds_wip: bool):
+        env = self.env
+        if not holds_wip and self.wip is not None:
+            yield self.wip.get(1)
+        self.started_at[experiment] = env.now
+        stage_count = self.stage_count
+        visits = [0] * stage_count
+        costs = self.costs[experiment]
+        outcome = None
+        while stage < stage_count:
+            visit = visits[stage]
+            visits[stage] = visit + 1
+            queued_at = env.now
+            self.waiting[experiment] = (stage, queued_at)
+            if self.rules.stages[stage].is_review:
+                slot = env.event()
+                self.review_queues[stage].append(slot)
+                yield slot
+            rule = self.rules.stages[stage]
+            if rule.pool >= 0:
+                yield self.pools[rule.pool].get(rule.units)
+                rule = self.rules.stages[stage]
+            del self.waiting[experiment]
+            started_at = env.now
+            duration = self._duration(experiment, stage, visit)
+            stopped = (rule.early_share > 0 and self.streams.uniform(
+                experiment, stage, visit, DRAW_EARLY_STOP) < rule.early_share)
+            if stopped:
+                duration *= rule.early_fraction
+            finished_at = (self.clock.finish_at(started_at, duration) if rule.on_working_clock
+                           else started_at + duration)
+            cost = rule.cost_per_day * duration
+            costs[0 if rule.is_compute else 1] += cost
+            self.visits.append((experiment, stage, queued_at, started_at, finished_at,
+                                rule.pool, rule.units, cost))
+            if finished_at > started_at:
+                yield env.timeout(finished_at - started_at)
+            if rule.pool >= 0:
+                self.pools[rule.pool].put(rule.units)
+            if stopped:
+                outcome = STOPPED_EARLY
+                break
+            if rule.rework_probability > 0 and self.streams.uniform(
+                    experiment, stage, visit, DRAW_REWORK) < rule.rework_probability:
+                stage = rule.rework_to
+            else:
+                stage += 1
+        self._finish(experiment, outcome)
+
+    def _finish(self, experiment: int, outcome: int | None) -> None:
+        rules = self.rules
+        if outcome is None:
+            u = self.streams.uniform(experiment, self.stage_count - 1, 0, DRAW_ACTIONABLE)
+            outcome = ACTIONABLE if u < rules.actionable_probability else NOT_ACTIONABLE
+        self.outcome[experiment] = outcome
+        self.finished_at[experiment] = self.env.now
+        self.costs[experiment][2] = rules.fixed_cost
+        if self.wip is not None:
+            self.wip.put(1)
+
+    def _duration(self, experiment: int, stage: int, visit: int) -> float:
+        if visit >= MAX_VISITS:
+            u = np.array([self.streams.uniform(experiment, stage, visit, 0)])
+            distribution = self.timeline.phases[self.phase_index].project.stages[stage].duration
+            return float(quantile(distribution, u)[0])
+        block, row = divmod(experiment, EXPERIMENTS_PER_BLOCK)
+        table = self._duration_tables.get((self.phase_index, block))
+        if table is None:
+            table = self._build_duration_table(block)
+        return float(table[stage][row, visit])
+
+    def _build_duration_table(self, block: int) -> list[np.ndarray]:
+        """Durations of the current phase for a block of experiments, one array per stage."""
+        uniforms = self.streams.block(block)
+        project = self.timeline.phases[self.phase_index].project
+        table = []
+        for stage_index, stage in enumerate(project.stages):
+            key = (stage_index, block, stage.duration)
+            durations = self._quantile_cache.get(key)
+            if durations is None:
+                durations = quantile(stage.duration, uniforms[:, stage_index, :, 0])
+                self._quantile_cache[key] = durations
+            table.append(durations)
+        self._duration_tables[(self.phase_index, block)] = table
+        return table
+
+    # -- the model changing over time ------------------------------------------------------
+
+    def _switch_phase(self, index: int):
+        env = self.env
+        new = self.phases[index]
+        yield env.timeout(new.start_at)
+        old = self.rules
+        self.phase_index = index
+        self.rules = new
+        for pool, (before, after) in enumerate(zip(old.capacities, new.capacities)):
+            self._change_level(self.pools[pool], after - before)
+        if self.wip is not None:
+            self._change_level(self.wip, (new.wip_limit or 0) - (old.wip_limit or 0))
+
+    def _change_level(self, container: simpy.Container, delta: int) -> None:
+        if delta > 0:
+            container.put(delta)
+        elif delta < 0:
+            # Fewer units: take them out as they become free, behind the requests waiting now.
+            container.get(-delta)
+
+    def _hold(self, hold):
+        env = self.env
+        pool = [p.name for p in self.timeline.baseline.pools].index(hold.pool)
+        yield env.timeout(hold.start_at)
+        yield self.pools[pool].get(hold.units)
+        started_at = env.now
+        finished_at = self.clock.finish_at(started_at, hold.work_days)
+        yield env.timeout(finished_at - started_at)
+        self.pools[pool].put(hold.units)
+        self.hold_records.append((pool, hold.units, started_at, finished_at))
+
+    def _meetings(self, stage: int):
+        env = self.env
+        while True:
+            next_at = self._next_meeting_at(stage, env.now)
+            if next_at is None:
+                return
+            yield env.timeout(next_at - env.now)
+            queue = self.review_queues[stage]
+            for _ in range(min(self.rules.review_slots[stage], len(queue))):
+                queue.popleft().succeed()
+
+    def _next_meeting_at(self, stage: int, now: float) -> float | None:
+        weekdays = self.rules.review_weekdays[stage]
+        if not weekdays:
+            return None
+        hour = self.rules.review_hour[stage] / HOURS_PER_DAY
+        day = int(now)
+        for offset in range(DAYS_PER_WEEK + 1):
+            candidate = day + offset
+            if (candidate + self.start_weekday) % DAYS_PER_WEEK in weekdays:
+                at = candidate + hour
+                if at > now:
+                    return at
+        return None
+
+    # -- results --------------------------------------------------------------------------
+
+    def _log(self) -> ReplicationLog:
+        costs = np.asarray(self.costs, dtype=float).reshape(-1, 3)
+        waiting = [(experiment, stage, queued_at)
+                   for experiment, (stage, queued_at) in self.waiting.items()]
+        return ReplicationLog(
+            horizon_days=self.horizon,
+            visits=np.asarray(self.visits, dtype=float).reshape(-1, 8),
+            waiting=np.asarray(waiting, dtype=float).reshape(-1, 3),
+            started_at=np.asarray(self.started_at, dtype=float),
+            finished_at=np.asarray(self.finished_at, dtype=float),
+            outcome=np.asarray(self.outcome, dtype=np.int8),
+            is_initial=np.asarray(self.is_initial, dtype=bool),
+            compute_cost=costs[:, 0],
+            people_cost=costs[:, 1],
+            fixed_cost=costs[:, 2],
+            holds=np.asarray(self.hold_records, dtype=float).reshape(-1, 4),
+        )
+
+
+def simulate_replication(timeline: Timeline, seed: int, replication: int) -> ReplicationLog:
+    """Run replication number ``replication`` of ``timeline`` with the run's ``seed``."""
+    return Replication(timeline, seed, replication).run()
