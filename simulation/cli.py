@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
@@ -18,6 +19,8 @@ from simulation.validation import ProjectError
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_INVALID_INPUT, EXIT_FAILED = 0, 2, 1
+# Modules that register further subcommands with ``@command`` when imported.
+COMMAND_MODULES: tuple[str, ...] = ()
 Command = Callable[[argparse.Namespace], int]
 _commands: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]] = {}
 
@@ -135,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Model, simulate and plan a team's machine-learning experiment pipeline.")
     parser.add_argument("--verbose", action="store_true", help="log progress details to stderr")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        importlib.import_module(module)
     for add, _ in _commands.values():
         add(subparsers)
     return parser
