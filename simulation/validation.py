@@ -179,8 +179,8 @@ def _ordered_bounds(problems: _Problems, kind: str, values: dict, path: str) -> 
     elif kind in ("triangular", "pert"):
         checks += [("likely", "min"), ("max", "likely")]
         if values["max"] == values["min"]:
-            problems.add(f"{path}.max", f"must be > min (got {values['max']:g} = {values['min']:g}); "
-                                        "use a fixed duration for a constant")
+            problems.add(f"{path}.max", f"must be > min (got {values['max']:g} = "
+                                        f"{values['min']:g}); use a fixed duration for a constant")
             return False
     elif kind == "lognormal":
         if values["median"] <= 0:
@@ -441,5 +441,6 @@ def _check_stage_links(problems: _Problems, stage: Stage, path: str, index: int,
         if target not in stage_names:
             problems.add(f"{path}.rework.to_stage", f"unknown stage {target!r}")
         elif stage_names.index(target) > index:
-            problems.add(f"{path}.rework.to_stage", f"{target!r} comes after {stage.name!r}; "
-                                                    "rework must go back to this or an earlier stage")
+            problems.add(f"{path}.rework.to_stage",
+                         f"{target!r} comes after {stage.name!r}; rework must go back to "
+                         "this or an earlier stage")

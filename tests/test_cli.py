@@ -1,0 +1,59 @@
+"""The command line, run as a user runs it: a subprocess with real files."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "resources" / "examples" / "recsys_team.json"
+
+
+def run_cli(*arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "simulation", *arguments], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+
+
+def test_simulate_json_summary():
+    done = run_cli("simulate", str(EXAMPLE), "--reps", "40", "--seed", "5", "--json",
+                   "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    for key in ("experiments_per_month", "cycle_time_days", "cost_per_experiment"):
+        assert set(summary[key]) >= {"mean", "low", "high"}
+        assert summary[key]["low"] <= summary[key]["mean"] <= summary[key]["high"]
+    for percentile in ("p50", "p70", "p85", "p95"):
+        assert summary["cycle_time_days"][percentile] > 0
+    assert summary["replications"] == 40
+    assert summary["seed"] == 5
+
+
+def test_simulate_writes_tables(tmp_path):
+    done = run_cli("simulate", str(EXAMPLE), "--reps", "20", "--out", str(tmp_path),
+                   "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    assert "Experiments per month" in done.stdout
+    weekly = pd.read_csv(tmp_path / "weekly_throughput.csv")
+    assert list(weekly.columns) == ["week", "mean", "low", "high"]
+    assert len(weekly) == 13
+    stages = pd.read_csv(tmp_path / "stages.csv")
+    assert "stakeholder_review" in set(stages["stage"])
+
+
+def test_invalid_project_exits_with_messages(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"schema_version": 1, "stages": [
+        {"name": "a", "duration": {"kind": "triangular", "min": 1, "likely": 3, "max": 1.5}}]}))
+    done = run_cli("simulate", str(path))
+    assert done.returncode == 2
+    assert "stages[0].duration.max: must be >= likely (got 1.5 < 3)" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_file_exits_cleanly(tmp_path):
+    done = run_cli("simulate", str(tmp_path / "nowhere.json"))
+    assert done.returncode == 2
+    assert "cannot read the file" in done.stderr
+    assert "Traceback" not in done.stderr
