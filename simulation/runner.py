@@ -31,9 +31,16 @@ class RunCancelled(Exception):
 
 
 def run_chunk(timeline: Timeline, seed: int, first: int, count: int) -> list[ReplicationSummary]:
-    """Run replications ``first`` to ``first + count - 1``; the unit of work of a worker."""
-    return [summarize(simulate_replication(timeline, seed, replication), timeline, replication)
-            for replication in range(first, first + count)]
+    """Run replications ``first`` to ``first + count - 1``; the unit of work of a worker.
+
+    ``timeline`` may also be a scenario plan, which draws a timeline for each replication.
+    """
+    summaries = []
+    for replication in range(first, first + count):
+        drawn = timeline.for_replication(seed, replication)
+        log = simulate_replication(drawn, seed, replication)
+        summaries.append(summarize(log, drawn, replication))
+    return summaries
 
 
 def default_workers() -> int:
@@ -82,7 +89,7 @@ class ReplicationRunner:
             progress: ProgressCallback | None = None,
             cancel: threading.Event | None = None) -> SimulationResult:
         """Run ``replications`` replications; raise ``RunCancelled`` if ``cancel`` gets set."""
-        timeline = model if isinstance(model, Timeline) else Timeline.constant(model)
+        timeline = Timeline.constant(model) if isinstance(model, Project) else model
         timeline.check_structure()
         if replications < 1:
             raise ValueError(f"replications must be >= 1 (got {replications})")

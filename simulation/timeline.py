@@ -39,6 +39,10 @@ class Timeline:
     def constant(cls, project: Project) -> Timeline:
         return cls(phases=(Phase(0.0, project),))
 
+    def for_replication(self, seed: int, replication: int) -> Timeline:
+        """Return the timeline a replication runs; a fixed timeline is the same for all."""
+        return self
+
     @property
     def baseline(self) -> Project:
         return self.phases[0].project
