@@ -110,15 +110,21 @@ class SimulationResult:
             figures[component] = _number(np.nanmean(table[component].to_numpy()))
         return figures
 
-    def goal_outcome(self, goal: Goal | None = None) -> GoalOutcome:
-        """Share of replications that reach the goal over the last 30 days of the horizon."""
+    def goal_outcome(self, goal: Goal | None = None,
+                     window_end: float | None = None) -> GoalOutcome:
+        """Share of replications that reach the goal over the 30 days before ``window_end``.
+
+        ``window_end`` defaults to the end of the horizon.
+        """
         goal = goal or self.project.goal
-        window_start = self.horizon_days - DAYS_PER_MONTH
+        window_end = self.horizon_days if window_end is None else window_end
+        window_start = window_end - DAYS_PER_MONTH
         throughput_met, cycle_met = [], []
         for s in self.summaries:
-            in_window = s.cycle_finished_at > window_start
+            in_window = (s.cycle_finished_at > window_start) & (s.cycle_finished_at <= window_end)
             if goal.experiments_per_month is not None:
-                count = np.sum(s.completion_days > window_start)
+                count = np.sum((s.completion_days > window_start)
+                               & (s.completion_days <= window_end))
                 throughput_met.append(count >= goal.experiments_per_month)
             if goal.cycle_time_p85_days is not None:
                 p85 = _percentile(s.cycle_times[in_window], 85)
@@ -197,6 +203,12 @@ class SimulationResult:
                            for s in self.summaries]).astype(float)
         mean, low, high = _band(counts)
         return pd.DataFrame({"day": days, "mean": mean, "low": low, "high": high})
+
+    def cycle_times_between(self, start_day: float, end_day: float) -> np.ndarray:
+        """Cycle times, pooled over replications, of experiments finished in the window."""
+        return np.concatenate([
+            s.cycle_times[(s.cycle_finished_at > start_day) & (s.cycle_finished_at <= end_day)]
+            for s in self.summaries])
 
     def cycle_time_percentiles(self) -> pd.DataFrame:
         values = [_percentile(self.cycle_times, p) for p in CYCLE_PERCENTILES]
