@@ -107,11 +107,23 @@ def save_project(project: Project, path: str | os.PathLike, extra: dict | None =
 
 
 def write_json_atomically(doc: Any, path: Path) -> None:
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    write_text_atomically(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", path)
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_text_atomically(text: str, path: Path) -> None:
+    """Write ``text`` as UTF-8 through a temporary file in the same folder, then rename it."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
                                          dir=path.parent or ".")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        # mkstemp creates the file private (0600); give it the mode a plain open would.
+        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else _default_mode())
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())

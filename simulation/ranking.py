@@ -35,6 +35,9 @@ class ScoreWeights:
     cost: float = 1.0
 
 
+EQUAL_WEIGHTS = ScoreWeights()
+
+
 @dataclass(frozen=True)
 class Outcome:
     """The figures a ranking compares, as medians or means across replications."""
@@ -88,7 +91,7 @@ def _applicable(project: Project, catalog: Mapping[str, Intervention],
 
 def rank_interventions(project: Project, catalog: Mapping[str, Intervention], run: RunFunction,
                        replications: int = 100, seed: int = 1,
-                       weights: ScoreWeights = ScoreWeights()) -> pd.DataFrame:
+                       weights: ScoreWeights = EQUAL_WEIGHTS) -> pd.DataFrame:
     """Each intervention alone from week 1 against the baseline, best score first.
 
     Interventions that do not apply to the project (a stage or pool it lacks) are listed
@@ -140,7 +143,7 @@ class SequenceStep:
 
 def greedy_sequence(project: Project, catalog: Mapping[str, Intervention], run: RunFunction,
                     steps: int = 5, replications: int = 100, seed: int = 1,
-                    weights: ScoreWeights = ScoreWeights(),
+                    weights: ScoreWeights = EQUAL_WEIGHTS,
                     allowed: Callable[[tuple[str, ...], str], bool] | None = None,
                     ) -> list[SequenceStep]:
     """Choose, step by step, the intervention that adds most given those already chosen.

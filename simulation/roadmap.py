@@ -16,7 +16,7 @@ import pandas as pd
 
 from simulation.interventions import Intervention
 from simulation.model import Project
-from simulation.ranking import ScoreWeights, SequenceStep, greedy_sequence
+from simulation.ranking import EQUAL_WEIGHTS, ScoreWeights, SequenceStep, greedy_sequence
 from simulation.results import SimulationResult
 from simulation.scenarios import (
     BASELINE,
@@ -114,7 +114,7 @@ def propose_roadmap(project: Project, catalog: Mapping[str, Intervention], run: 
                     budget: float | None = None,
                     rollout_days_per_week: float = DEFAULT_ROLLOUT_DAYS_PER_WEEK,
                     steps: int = 5, replications: int = 100, seed: int = 1,
-                    weights: ScoreWeights = ScoreWeights()) -> Roadmap:
+                    weights: ScoreWeights = EQUAL_WEIGHTS) -> Roadmap:
     """Propose a roadmap from the greedy ranking, within ``budget`` dollars over the horizon."""
 
     def within_budget(chosen: tuple[str, ...], candidate: str) -> bool:
