@@ -77,7 +77,7 @@ def roadmap_timeline_chart(items: list[tuple[str, int, int]], weeks: int = 13) -
                     layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    for row, (name, start_week, ramp_weeks) in enumerate(items):
+    for row, (_, start_week, ramp_weeks) in enumerate(items):
         ramp = max(ramp_weeks, 0)
         axes.barh(row, ramp + 0.001, left=start_week - 1, color=scenario_colour(1), alpha=0.4)
         axes.barh(row, weeks - (start_week - 1) - ramp, left=start_week - 1 + ramp,
