@@ -8,6 +8,7 @@ from pathlib import Path
 
 from simulation.cli import EXIT_INVALID_INPUT, EXIT_OK, command
 from simulation.interventions import InterventionError
+from simulation.ranking import greedy_sequence, rank_interventions
 from simulation.roadmap import Roadmap, RoadmapItem, project_roadmap, propose_roadmap
 from simulation.roadmap_export import FORMATS, ExportError, export_roadmap
 from simulation.runner import ReplicationRunner
@@ -70,3 +71,46 @@ def _saved_roadmap(scenarios, name: str) -> Roadmap:
     known = ", ".join(repr(s.name) for s in scenarios) or "none saved"
     raise InterventionError(f"no scenario named {name!r} in the project (scenarios: {known}); "
                             "use --scenario auto to propose one")
+
+
+def _rank_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("project", type=Path, help="project file (JSON)")
+    parser.add_argument("--steps", type=int, default=5,
+                        help="length of the prioritised list (default 5)")
+    parser.add_argument("--reps", type=int, default=100,
+                        help="replications per candidate (default 100)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes")
+
+
+@command("rank", _rank_arguments,
+         "Rank the interventions alone, then list the best next ones in order.")
+def rank_command(args: argparse.Namespace) -> int:
+    try:
+        project, catalog, _ = load_planning(args.project)
+    except InterventionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID_INPUT
+    with ReplicationRunner(args.workers) as runner:
+        ranking = rank_interventions(project, catalog, runner.run, args.reps, args.seed)
+        sequence = greedy_sequence(project, catalog, runner.run, steps=args.steps,
+                                   replications=args.reps, seed=args.seed)
+    print("Each intervention alone, from week 1, against the baseline:")
+    print(f"{'':3}{'intervention':<52}{'exp/month':>10}{'cycle d':>9}{'cost/exp $':>11}"
+          f"{'own cost $':>11}")
+    for row in ranking.itertuples():
+        if row.not_applicable:
+            print(f"   {row.name:<52} not applicable: {row.not_applicable}")
+            continue
+        print(f"{int(row.rank):>2} {row.name:<52}{row.experiments_per_month_gain:>+10.1f}"
+              f"{-row.cycle_time_saved_days:>+9.1f}{row.cost_per_experiment_change:>+11,.0f}"
+              f"{row.own_cost:>11,.0f}")
+    print("\nPrioritised list (each step given the ones before it):")
+    for number, step in enumerate(sequence, start=1):
+        outcome = step.outcome
+        own = catalog[step.intervention_id]
+        print(f"{number}. {step.name}: {outcome.experiments_per_month:.1f} experiments a month, "
+              f"cycle {outcome.cycle_time_days:.1f} days, ${outcome.cost_per_experiment:,.0f} "
+              f"an experiment; costs ${own.one_time_cost:,.0f} once + "
+              f"${own.monthly_cost:,.0f} a month, {own.rollout_person_days:g} person-days")
+    return EXIT_OK
