@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_INVALID_INPUT, EXIT_FAILED = 0, 2, 1
 # Modules that register further subcommands with ``@command`` when imported.
-COMMAND_MODULES: tuple[str, ...] = ("simulation.planning_commands",)
+COMMAND_MODULES: tuple[str, ...] = ("simulation.planning_commands", "simulation.history.commands")
 Command = Callable[[argparse.Namespace], int]
 _commands: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]] = {}
 
@@ -60,11 +60,16 @@ def _simulate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class _StderrProgress:
-    """Prints progress on stderr when a run takes longer than a second."""
+    """Prints progress on stderr when a run takes longer than a second.
+
+    On a terminal one line is rewritten; elsewhere (a log file) a line is printed per quarter.
+    """
 
     def __init__(self) -> None:
         self.started = time.monotonic()
         self.shown = False
+        self.is_terminal = sys.stderr.isatty()
+        self.next_quarter = 1
 
     def __call__(self, done: int, total: int) -> None:
         if time.monotonic() - self.started < 1.0 and done < total:
@@ -72,8 +77,13 @@ class _StderrProgress:
         if not self.shown and done == total:
             return
         self.shown = True
-        end = "\n" if done == total else ""
-        print(f"\rsimulating: {done}/{total} replications", end=end, file=sys.stderr, flush=True)
+        if self.is_terminal:
+            end = "\n" if done == total else ""
+            print(f"\rsimulating: {done}/{total} replications", end=end, file=sys.stderr,
+                  flush=True)
+        elif done * 4 >= self.next_quarter * total:
+            self.next_quarter = done * 4 // total + 1
+            print(f"simulating: {done}/{total} replications", file=sys.stderr, flush=True)
 
 
 @command("simulate", _simulate_arguments, "Simulate a project and print its projected metrics.")
