@@ -236,8 +236,8 @@ def _experiment_table(experiments: pd.DataFrame, days: np.ndarray,
 def _stage_samples(table: pd.DataFrame, days: np.ndarray,
                    stages: tuple[str, ...]) -> list[StageSamples]:
     status = table["status"].to_numpy()
-    stopped_rows = np.isin(status, STOPPED_STATUSES) & table["concluded"].to_numpy() & \
-        np.isnan(days[:, -1])
+    # A failed or killed experiment stopped in the last stage with an end time.
+    stopped_rows = np.isin(status, STOPPED_STATUSES) & table["concluded"].to_numpy()
     last_present = _last_present(days)
     samples = []
     for index, stage in enumerate(stages):
