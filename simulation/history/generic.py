@@ -23,6 +23,7 @@ from simulation.history.records import (
     UNKNOWN,
     History,
     ImportReport,
+    is_training_stage,
     plural,
 )
 from simulation.history.tables import Table, parse_numbers
@@ -146,7 +147,8 @@ def _gpu_hours(gpus: pd.Series, milestones: pd.DataFrame, mapping: ColumnMapping
     if mapping.gpus is None:
         return np.full(len(gpus), np.nan)
     names = [ARRIVED, *(stage.name for stage in mapping.stages)]
-    training = [index for index, stage in enumerate(mapping.stages) if "train" in stage.name]
+    training = [index for index, stage in enumerate(mapping.stages)
+                if is_training_stage(stage.name)]
     if not training:
         report.note(f"GPU counts in column {mapping.gpus!r} but no stage named like "
                     "'training'; GPU hours are not computed")

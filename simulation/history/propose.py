@@ -7,9 +7,9 @@ How each part is set:
 - Demand: Poisson at the measured arrival rate.
 - Work-in-progress limit: the most experiments that were ever in flight at once. A lower
   limit would have held up work that the team in fact started at the same time.
-- Pools: a stage whose name contains "train" uses a ``gpus`` machine pool, a stage whose
-  name starts with "waiting" or "queue" uses none, and every other stage a ``team`` people
-  pool. A pool's capacity is the most visits of its stages that were in progress at once
+- Pools: a stage whose name starts with "waiting" or "queue" uses no pool, another stage
+  whose name contains "train" uses a ``gpus`` machine pool, and every other stage a ``team``
+  people pool. A pool's capacity is the most visits of its stages that were in progress at once
   (times the GPUs per run for ``gpus``): the parallel work the team showed, not a headcount.
 - Calendar off: measured durations are elapsed calendar days, weekends and waiting included.
 - Horizon: the imported period (first arrival to last), so a backtest covers the same span.
@@ -34,7 +34,7 @@ from simulation.history.measure import (
     MIN_RATE_PERIOD_DAYS,
     Baseline,
 )
-from simulation.history.records import plural
+from simulation.history.records import is_training_stage, is_waiting_stage, plural
 from simulation.model import SCHEMA_VERSION, Distribution, Project
 from simulation.project_io import project_to_dict
 from simulation.validation import parse_project
@@ -161,10 +161,9 @@ def _horizon(baseline: Baseline, items: list[ProposalItem]) -> float:
 
 
 def _stage_kind(name: str) -> str:
-    lower = name.lower()
-    if "train" in lower:
+    if is_training_stage(name):
         return GPU_POOL
-    if lower.startswith(("waiting", "queue")):
+    if is_waiting_stage(name):
         return ""
     return TEAM_POOL
 

@@ -40,6 +40,16 @@ GPU_KEYS = ("gpus", "num_gpus", "n_gpus", "ngpus", "ngpu", "num_gpu", "gpu_count
 _KEY_PREFIXES = ("params.", "tags.", "config.", "config/", "param.", "tag.")
 
 
+def is_waiting_stage(name: str) -> bool:
+    """Tell whether a stage is a queue (its name starts with "waiting" or "queue")."""
+    return name.strip().lower().startswith(("waiting", "queue"))
+
+
+def is_training_stage(name: str) -> bool:
+    """Tell whether a stage runs on GPUs: its name contains "train" and it is no queue."""
+    return "train" in name.lower() and not is_waiting_stage(name)
+
+
 def is_gpu_key(name: str) -> bool:
     key = name.strip().lower()
     for prefix in _KEY_PREFIXES:

@@ -10,8 +10,10 @@ Recognised forms, one per column:
   every date column of the file fits both readings, the caller must say which (``date_order``).
 - Dates with an English month name: ``05/Mar/24 2:30 PM`` (the Jira export), ``5 March 2024``,
   ``Mar 5, 2024``.
-- Epoch numbers: seconds, milliseconds, microseconds or nanoseconds, told apart by size.
-- In XLSX workbooks only: Excel serial day numbers (days since 1899-12-30).
+- Epoch numbers: seconds, milliseconds, microseconds or nanoseconds, distinguished by size.
+- In XLSX workbooks only: Excel serial day numbers (days since 1899-12-30), also mixed with
+  dates in one column, because a workbook stores dates as serial numbers and only a cell's
+  format shows them as dates.
 
 Times without a zone are read as UTC. Two-digit years 69-99 are 1969-1999 and 00-68 are
 2000-2068, as POSIX ``strptime`` reads them.
@@ -56,6 +58,7 @@ MONTHS = {name: index + 1 for index, names in enumerate((
 EPOCH_UNITS = ((1e8, 1e11, "s", "epoch seconds"), (1e11, 1e14, "ms", "epoch milliseconds"),
                (1e14, 1e17, "us", "epoch microseconds"), (1e17, 1e20, "ns", "epoch nanoseconds"))
 EXCEL_EPOCH = pd.Timestamp("1899-12-30", tz="UTC")
+EXCEL_MIXED = "dates and Excel serial days"
 SUPPORTED = ("Use ISO 8601 (2024-03-05 14:30), day/month/year or month/day/year with the "
              "order set in the mapping, a month name (05/Mar/24), or epoch seconds or "
              "milliseconds")
@@ -63,7 +66,7 @@ SUPPORTED = ("Use ISO 8601 (2024-03-05 14:30), day/month/year or month/day/year 
 
 @dataclass(frozen=True)
 class DateReading:
-    """How one column's timestamps were read."""
+    """The form in which one column's timestamps were read."""
 
     column: str
     form: str  # "ISO 8601", "day first", "month first", "epoch milliseconds", ...
@@ -128,6 +131,8 @@ def _classify(cells: Cells, file: str, excel_serials: bool) -> tuple[str | None,
                            fix=SUPPORTED)
     present = forms[mask]
     counts = present.value_counts()
+    if excel_serials and set(counts.index) == {"ISO 8601", "number"}:
+        return EXCEL_MIXED, text, mask
     if len(counts) > 1:
         main, other = counts.index[0], counts.index[1]
         first_main = np.flatnonzero(mask & (forms == main).to_numpy())[0]
@@ -189,6 +194,16 @@ def _parse_column(cells: Cells, form: str | None, text: pd.Series, mask: np.ndar
     if form is None:
         return result, DateReading(cells.column, "empty", 0)
     present = text[mask]
+    if form == EXCEL_MIXED:
+        numeric = present.str.match(PATTERNS["number"]).to_numpy()
+        dates = np.flatnonzero(mask)[~numeric]
+        serials = np.flatnonzero(mask)[numeric]
+        date_times, _ = _parse_column(cells, "ISO 8601", text, _only(mask, dates), file, order,
+                                      order_from, excel_serials)
+        serial_times, _ = _parse_column(cells, "number", text, _only(mask, serials), file,
+                                        order, order_from, excel_serials)
+        result = date_times.where(date_times.notna(), serial_times)
+        return result, DateReading(cells.column, "dates and Excel serial days", count)
     if form == "number":
         times, label = _parse_numbers(present, cells, mask, file, excel_serials)
         result[mask] = times
@@ -221,6 +236,12 @@ def _parse_column(cells: Cells, form: str | None, text: pd.Series, mask: np.ndar
     result[mask] = times.to_numpy()
     return result, DateReading(cells.column, label, count,
                                order_from if form == "numeric day and month" else "")
+
+
+def _only(mask: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    subset = np.zeros_like(mask)
+    subset[positions] = True
+    return subset
 
 
 def _assemble(parts: pd.DataFrame) -> pd.Series:
