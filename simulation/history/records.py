@@ -135,13 +135,15 @@ class History:
     ``experiments`` has one row per experiment: experiment_id, name, group, status, deleted,
     rerun (a repeat of an earlier experiment's name, counted as rework), gpus (per run, NaN if
     not logged) and gpu_hours. ``milestones`` has the same index, a column ``arrived`` and
-    one column per stage with the time the stage ended.
+    one column per stage with the time the stage ended. ``runs`` lists, for a tracking
+    store, every run kept (nested ones included) with its start and end; None otherwise.
     """
 
     report: ImportReport
     experiments: pd.DataFrame
     milestones: pd.DataFrame
     stages: tuple[str, ...]
+    runs: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         assert list(self.milestones.columns) == [ARRIVED, *self.stages]
@@ -229,7 +231,7 @@ def history_from_runs(runs: pd.DataFrame, report: ImportReport,
     milestones = pd.DataFrame({ARRIVED: top["started_at"], TRAINING: top["ended_at"]})
     report.count("experiment{s} (top-level run{s})", len(experiments))
     return History(report=report, experiments=experiments, milestones=milestones,
-                   stages=(TRAINING,))
+                   stages=(TRAINING,), runs=runs)
 
 
 def _drop_unusable(runs: pd.DataFrame, report: ImportReport) -> pd.DataFrame:
