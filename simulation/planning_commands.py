@@ -1,4 +1,4 @@
-"""Command-line jobs on scenarios: ``velocity-planner roadmap``."""
+"""Command-line jobs on scenarios: ``roadmap``, ``rank`` and ``analyse``."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from pathlib import Path
 
 from simulation.cli import EXIT_INVALID_INPUT, EXIT_OK, command
 from simulation.interventions import InterventionError
+from simulation.project_io import load_project
 from simulation.ranking import greedy_sequence, rank_interventions
 from simulation.roadmap import Roadmap, RoadmapItem, project_roadmap, propose_roadmap
 from simulation.roadmap_export import FORMATS, ExportError, export_roadmap
 from simulation.runner import ReplicationRunner
 from simulation.scenario_io import load_planning
+from simulation.sensitivity import goal_seek, tornado, wip_sweep
 
 AUTO = "auto"
 
@@ -113,4 +115,52 @@ def rank_command(args: argparse.Namespace) -> int:
               f"cycle {outcome.cycle_time_days:.1f} days, ${outcome.cost_per_experiment:,.0f} "
               f"an experiment; costs ${own.one_time_cost:,.0f} once + "
               f"${own.monthly_cost:,.0f} a month, {own.rollout_person_days:g} person-days")
+    return EXIT_OK
+
+
+def _analyse_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("project", type=Path, help="project file (JSON)")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--tornado", action="store_true",
+                      help="move each parameter by -/+20%% and show what the forecast depends on")
+    what.add_argument("--wip-sweep", action="store_true",
+                      help="throughput and cycle time for each work-in-progress limit")
+    what.add_argument("--goal-seek", metavar="PARAMETER",
+                      help="smallest value of a whole-number setting that reaches the goal, "
+                           "e.g. pools.gpus.capacity, wip_limit or "
+                           "stages.stakeholder_review.review.meetings_per_week")
+    parser.add_argument("--probability", type=float, default=0.8,
+                        help="with --goal-seek: required chance of reaching the goal "
+                             "(default 0.8)")
+    parser.add_argument("--reps", type=int, default=100,
+                        help="replications per variant (default 100)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes")
+    parser.add_argument("--out", type=Path, default=None, help="also write the table as CSV")
+
+
+@command("analyse", _analyse_arguments,
+         "Sensitivity (tornado), work-in-progress sweep or goal seeking for a project.")
+def analyse_command(args: argparse.Namespace) -> int:
+    project = load_project(args.project)
+    try:
+        with ReplicationRunner(args.workers) as runner:
+            if args.tornado:
+                table = tornado(project, runner.run, args.reps, args.seed)
+            elif args.wip_sweep:
+                table, knee = wip_sweep(project, runner.run, replications=args.reps,
+                                        seed=args.seed)
+                print(f"More parallel experiments stop paying after a limit of {knee}.")
+            else:
+                outcome = goal_seek(project, args.goal_seek, runner.run,
+                                    probability=args.probability, replications=args.reps,
+                                    seed=args.seed)
+                table = outcome.tried
+                print(outcome.message)
+    except InterventionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID_INPUT
+    print(table.to_string(index=False, float_format=lambda value: f"{value:.2f}"))
+    if args.out is not None:
+        table.to_csv(args.out, index=False)
     return EXIT_OK

@@ -16,6 +16,9 @@ from simulation.validation import ProjectError, check_references
 
 RunFunction = Callable[[object, int, int], SimulationResult]
 SWING = 0.2  # each parameter moves by plus and minus 20%
+# Goal seeking on review.meetings_per_week spreads N meetings over the working week.
+MEETINGS_PER_WEEK = "review.meetings_per_week"
+SPREAD_WEEKDAYS = {1: (2,), 2: (0, 3), 3: (0, 2, 4), 4: (0, 1, 3, 4), 5: (0, 1, 2, 3, 4)}
 
 
 def _experiments_per_month(result: SimulationResult) -> float:
@@ -125,17 +128,19 @@ def goal_seek(project: Project, parameter: str, run: RunFunction, goal: Goal | N
     """Find the smallest whole value of ``parameter`` that reaches ``goal`` with ``probability``.
 
     ``parameter`` is an intervention path to a whole-number setting, for example
-    ``pools.gpus.capacity``, ``stages.review.review.slots`` or ``wip_limit``. Values from the
-    current one up to ``upper`` (default: three times the current value, at least current + 6)
-    are tried in order; the search stops at the first that reaches the goal.
+    ``pools.gpus.capacity``, ``stages.review.review.slots`` or ``wip_limit``, or
+    ``stages.NAME.review.meetings_per_week`` (meetings spread over Monday to Friday).
+    Values from the current one up to ``upper`` (default: three times the current value, at
+    least current + 6) are tried in order; the search stops at the first that reaches the goal.
     """
     goal = goal or project.goal
     current = _current_value(project, parameter)
     upper = upper or max(3 * current, current + 6)
+    if parameter.endswith(MEETINGS_PER_WEEK):
+        upper = min(upper, len(SPREAD_WEEKDAYS))
     rows = []
     for value in range(current, upper + 1):
-        variant = apply_effect(project, Effect(parameter, "set", value, value, value), value,
-                               1.0, "goal seeking")
+        variant = _with_value(project, parameter, value)
         result = run(Timeline.constant(variant), replications, seed)
         chance = result.goal_outcome(goal).probability
         rows.append({"value": value, "goal_probability": chance})
@@ -151,7 +156,25 @@ def goal_seek(project: Project, parameter: str, run: RunFunction, goal: Goal | N
         f"{best['value']}. Combine it with other changes or relax the goal.")
 
 
+def _with_value(project: Project, parameter: str, value: int) -> Project:
+    if parameter.endswith(MEETINGS_PER_WEEK):
+        target = parameter[: -len("meetings_per_week")] + "weekdays"
+        effect = Effect(target, "set", value=SPREAD_WEEKDAYS[value])
+        return apply_effect(project, effect, 0.0, 1.0, "goal seeking")
+    return apply_effect(project, Effect(parameter, "set", value, value, value), value, 1.0,
+                        "goal seeking")
+
+
 def _current_value(project: Project, parameter: str) -> int:
+    if parameter.endswith(MEETINGS_PER_WEEK) and parameter.startswith("stages."):
+        name = parameter[len("stages."): -len("." + MEETINGS_PER_WEEK)]
+        try:
+            stage = project.stages[project.stage_index(name)]
+        except KeyError:
+            raise InterventionError(f"goal seeking: unknown stage {name!r}") from None
+        if stage.review is None:
+            raise InterventionError(f"goal seeking: stage {name!r} has no review meetings")
+        return len(stage.review.weekdays)
     probe = apply_effect(project, Effect(parameter, "add", 0, 0, 0), 0.0, 1.0, "goal seeking")
     if parameter == "wip_limit":
         return int(probe.wip_limit)

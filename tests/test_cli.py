@@ -57,3 +57,39 @@ def test_missing_file_exits_cleanly(tmp_path):
     assert done.returncode == 2
     assert "cannot read the file" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def project_with_scenario(tmp_path: Path) -> Path:
+    doc = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    doc["scenarios"] = [{"name": "Faster reviews", "interventions": [
+        {"id": "frequent_review_meetings", "start_week": 2}]}]
+    path = tmp_path / "team.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_roadmap_of_saved_scenario(tmp_path):
+    out = tmp_path / "roadmap.md"
+    done = run_cli("roadmap", str(project_with_scenario(tmp_path)), "--scenario",
+                   "Faster reviews", "--out", str(out), "--reps", "20", "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "# 90-day roadmap: Faster reviews" in text
+    assert "| 2 | Review meetings twice a week" in text
+
+
+def test_roadmap_unknown_scenario(tmp_path):
+    done = run_cli("roadmap", str(project_with_scenario(tmp_path)), "--scenario", "Nope",
+                   "--out", str(tmp_path / "r.md"), "--workers", "1")
+    assert done.returncode == 2
+    assert "no scenario named 'Nope' in the project (scenarios: 'Faster reviews')" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_analyse_wip_sweep(tmp_path):
+    out = tmp_path / "sweep.csv"
+    done = run_cli("analyse", str(EXAMPLE), "--wip-sweep", "--reps", "5", "--workers", "1",
+                   "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "stop paying after a limit of" in done.stdout
+    assert list(pd.read_csv(out)["wip_limit"])[:3] == [1, 2, 3]

@@ -76,3 +76,25 @@ def test_goal_seek_reports_unreachable_goal(run):
 def test_goal_seek_rejects_non_integer_setting(run):
     with pytest.raises(InterventionError, match="needs a whole-number setting"):
         goal_seek(backlog_project(), "stages.design.duration", run, replications=5)
+
+
+def test_goal_seek_meetings_per_week(run):
+    project = parse_project({
+        "schema_version": 1, "name": "Review-bound team", "horizon_days": 90,
+        "calendar": {"enabled": False},
+        "demand": {"kind": "backlog"}, "wip_limit": 6,
+        "pools": [{"name": "scientists", "capacity": 10}],
+        "stages": [
+            {"name": "design", "pool": "scientists",
+             "duration": {"kind": "uniform", "min": 0.5, "max": 1.5}},
+            {"name": "review", "duration": {"kind": "fixed", "value": 0.05},
+             "review": {"weekdays": [2], "slots": 2}},
+        ],
+        "goal": {"experiments_per_month": 20, "cycle_time_p85_days": None},
+    })
+    outcome = goal_seek(project, "stages.review.review.meetings_per_week", run,
+                        replications=10, seed=SEED)
+    # Two slots a meeting: about 8.6 a month per weekly meeting, so three meetings are needed.
+    assert outcome.reached
+    assert outcome.value == 3
+    assert outcome.tried["value"].tolist() == [1, 2, 3]
