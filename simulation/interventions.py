@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from simulation.distributions import mean_days
 from simulation.model import EarlyStopping, Project, Stage
+from simulation.resources import resources_dir
 
 Operation = Literal["scale", "add", "set"]
 OPERATIONS = ("scale", "add", "set")
@@ -204,7 +205,7 @@ def load_catalog(path: str | Path | None = None) -> dict[str, Intervention]:
 
 
 def default_catalog_path() -> Path:
-    return Path(__file__).resolve().parents[1] / "resources" / "interventions.json"
+    return resources_dir() / "interventions.json"
 
 
 def intervention_to_dict(intervention: Intervention) -> dict:
