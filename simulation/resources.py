@@ -1,4 +1,4 @@
-"""Where the bundled files are (the intervention catalog, examples, templates).
+"""Locations of the bundled files: the intervention catalog, examples and templates.
 
 From a source checkout or an editable install, ``resources/`` sits beside the ``simulation``
 package. In a PyInstaller bundle the build spec copies the folder into the bundle, and the
@@ -18,7 +18,7 @@ def resources_dir() -> Path:
     bundle = getattr(sys, "_MEIPASS", None)
     if getattr(sys, "frozen", False) and bundle:
         return Path(bundle) / "resources"
-    # TODO: a wheel install has no resources/ folder; ship it as package data to cover that.
+    # TODO: a wheel install has no resources/ folder, so ship it as package data to cover that.
     return Path(__file__).resolve().parents[1] / "resources"
 
 
