@@ -31,7 +31,7 @@ def load_project(path: str | os.PathLike) -> Project:
 
 
 def read_project_document(path: Path) -> Any:
-    """Decode a project file's JSON, with errors that say where the file is broken."""
+    """Decode a project file's JSON; errors name the place where the file is broken."""
     try:
         size = path.stat().st_size
     except OSError as error:

@@ -92,7 +92,7 @@ def _applicable(project: Project, catalog: Mapping[str, Intervention],
 def rank_interventions(project: Project, catalog: Mapping[str, Intervention], run: RunFunction,
                        replications: int = 100, seed: int = 1,
                        weights: ScoreWeights = EQUAL_WEIGHTS) -> pd.DataFrame:
-    """Each intervention alone from week 1 against the baseline, best score first.
+    """Rank each intervention alone, from week 1, against the baseline, best score first.
 
     Interventions that do not apply to the project (a stage or pool it lacks) are listed
     last with the reason in ``not_applicable``.

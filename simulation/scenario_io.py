@@ -53,7 +53,7 @@ def scenarios_to_doc(scenarios: list[Scenario]) -> list[dict]:
 
 def project_catalog(doc: Any, base: dict[str, Intervention] | None = None,
                     ) -> dict[str, Intervention]:
-    """The bundled catalog plus the project's own interventions (which win on equal ids)."""
+    """Merge the project's own interventions into the bundled catalog, replacing equal ids."""
     catalog = dict(load_catalog() if base is None else base)
     items = doc.get("interventions", []) if isinstance(doc, dict) else []
     if not isinstance(items, list):
@@ -66,7 +66,7 @@ def project_catalog(doc: Any, base: dict[str, Intervention] | None = None,
 
 def custom_interventions_doc(catalog: dict[str, Intervention],
                              bundled: dict[str, Intervention]) -> list[dict]:
-    """The interventions of ``catalog`` that are not the bundled ones, for saving."""
+    """List, for saving, the interventions of ``catalog`` that differ from the bundled ones."""
     return [intervention_to_dict(item) for ident, item in catalog.items()
             if bundled.get(ident) != item]
 

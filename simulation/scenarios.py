@@ -1,7 +1,7 @@
 """Scenarios: the baseline plus interventions with their start weeks, and their comparison.
 
 All scenarios of a comparison run with the same seed. Replication ``r`` of every scenario then
-sees the same arrivals and the same draws for the same piece of work (common random numbers),
+gets the same arrivals and the same draws for the same piece of work (common random numbers),
 so the difference between two scenarios is measured replication by replication (paired).
 """
 
@@ -75,7 +75,7 @@ class ScenarioPlan:
         return build_timeline(self.baseline, self.scenario, self.catalog, sizes)
 
     def likely_timeline(self) -> Timeline:
-        """The timeline with every effect at its likely value."""
+        """Build the timeline with every effect at its likely value."""
         sizes = {item.intervention_id: [effect.likely or 0.0 for effect in
                                         self.catalog[item.intervention_id].effects]
                  for item in self.scenario.interventions}
@@ -250,7 +250,7 @@ def paired_difference(baseline: np.ndarray, scenario: np.ndarray, metric: str,
 
 
 def compare(results: Mapping[str, SimulationResult]) -> pd.DataFrame:
-    """One row per scenario and metric: the paired difference against the baseline."""
+    """Tabulate the paired difference against the baseline, one row per scenario and metric."""
     baseline = results[BASELINE].per_replication
     rows = []
     for name, result in results.items():

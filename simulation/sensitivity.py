@@ -1,4 +1,4 @@
-"""What the forecast depends on: a tornado of parameters, a WIP sweep and goal seeking."""
+"""Sensitivity of the forecast: a tornado of parameters, a WIP sweep and goal seeking."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def tornado_parameters(project: Project) -> list[str]:
 
 
 def _swung(project: Project, path: str, factor: float) -> Project | None:
-    """The project with one parameter scaled, or None when the swing makes it invalid."""
+    """Return the project with one parameter scaled, or None when that makes it invalid."""
     try:
         variant = apply_effect(project, Effect(path, "scale", factor, factor, factor), factor,
                                1.0, "sensitivity")

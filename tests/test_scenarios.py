@@ -1,4 +1,4 @@
-"""Scenarios with common random numbers: paired comparisons that mean what they say."""
+"""Scenarios with common random numbers, and the paired comparisons built on them."""
 
 from dataclasses import replace
 

@@ -1,4 +1,4 @@
-"""Tornado, work-in-progress sweep and goal seeking on small models with known answers."""
+"""Tornado, work-in-progress sweep and goal seeking on small models with known results."""
 
 import pytest
 
