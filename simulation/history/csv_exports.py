@@ -215,9 +215,10 @@ def _sweep_status(statuses: set[str]) -> str:
     for status in (RUNNING, SCHEDULED):
         if status in statuses:
             return status
-    if FINISHED in statuses:
-        return FINISHED
-    return FAILED if FAILED in statuses else KILLED if KILLED in statuses else UNKNOWN
+    for status in (FINISHED, FAILED, KILLED):
+        if status in statuses:
+            return status
+    return UNKNOWN
 
 
 def parse_duration_text(table: Table, column: str, bare_unit_seconds: float | None) -> pd.Series:

@@ -2,7 +2,7 @@
 
 Without a status column, an experiment with every stage's end time is finished and one with
 some missing is still in progress. A status column is read with the common words of issue
-trackers and tracking tools (done, closed, failed, cancelled, in progress, ...); other values
+trackers and tracking tools (done, closed, failed, cancelled, in progress, ...). Other values
 are kept as unknown and listed in the report.
 """
 

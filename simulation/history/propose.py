@@ -39,7 +39,7 @@ from simulation.model import SCHEMA_VERSION, Distribution, Project
 from simulation.project_io import project_to_dict
 from simulation.validation import parse_project
 
-MEASURED, FITTED, DEFAULT = "measured", "fitted", "default"
+MEASURED, FITTED, CHOSEN, DEFAULT = "measured", "fitted", "chosen", "default"
 DEFAULT_PER_WEEK = 1.0
 DEFAULT_HORIZON_DAYS = 90.0
 GPU_POOL, TEAM_POOL = "gpus", "team"
@@ -51,7 +51,7 @@ class ProposalItem:
 
     field: str
     value: Any
-    source: str  # measured, fitted or default
+    source: str  # measured, fitted, chosen (a rule of this proposal) or default
     reason: str
 
 
@@ -97,9 +97,12 @@ def propose_project(baseline: Baseline, fits: list[StageFit], name: str | None =
     horizon = _horizon(baseline, items)
 
     start_date = baseline.period_start.date().isoformat()
-    items.append(ProposalItem("calendar.enabled", False, MEASURED,
+    items.append(ProposalItem("calendar.enabled", False, CHOSEN,
                               "measured durations are elapsed calendar days, weekends and "
                               "waiting included"))
+    items.append(ProposalItem("goal", f"more than {MATURE_EXPERIMENTS_PER_MONTH:g} a month, 85% "
+                              f"of cycles under {MATURE_CYCLE_DAYS:g} days", CHOSEN,
+                              "the targets of mature teams"))
     items.append(ProposalItem("actionable_probability", 1.0, DEFAULT,
                               "the history does not record which results were actionable"))
     items.append(ProposalItem("fixed_cost_per_experiment", 0.0, DEFAULT,
