@@ -25,6 +25,7 @@ from simulation.history.records import (
     ImportReport,
     is_training_stage,
     plural,
+    valid_gpu_counts,
 )
 from simulation.history.tables import Table, parse_numbers
 from simulation.history.timestamps import Cells, parse_timestamp_columns
@@ -91,8 +92,8 @@ def _attributes(table: Table, mapping: ColumnMapping, milestones: pd.DataFrame,
     count = len(frame)
     ids = (frame[mapping.id].astype(str).str.strip() if mapping.id else
            pd.Series([f"row {row}" for row in table.rows], index=frame.index))
-    gpus = (parse_numbers(frame[mapping.gpus], table.decimal_comma) if mapping.gpus else
-            pd.Series(np.nan, index=frame.index))
+    gpus = (valid_gpu_counts(parse_numbers(frame[mapping.gpus], table.decimal_comma))
+            if mapping.gpus else pd.Series(np.nan, index=frame.index))
     experiments = pd.DataFrame({
         "experiment_id": ids,
         "name": frame[mapping.name].astype(str).str.strip() if mapping.name else "",

@@ -190,11 +190,12 @@ def measure_baseline(history: History) -> Baseline:
 def _nothing_to_measure(history: History, why: str) -> HistoryError:
     left_out = "; ".join(f"{count:,} {inflect(reason, count)}" for reason, count in
                          history.report.skipped.most_common())
+    deleted = any(reason.startswith("deleted run") for reason in history.report.skipped)
+    fix = ("Pass --include-deleted to include the deleted runs" if deleted else
+           "Check that the export holds experiments with an arrival (start) time")
     return HistoryError(f"nothing to measure: {why}" + (f" (left out: {left_out})"
                                                         if left_out else ""),
-                        file=history.report.source,
-                        fix="Check the export, or pass --include-deleted to include deleted "
-                            "runs")
+                        file=history.report.source, fix=fix)
 
 
 def _milestone_days(milestones: pd.DataFrame, reference: pd.Timestamp) -> np.ndarray:

@@ -169,8 +169,14 @@ def normalise_runs(runs: pd.DataFrame) -> pd.DataFrame:
     runs["deleted"] = runs["deleted"].fillna(False).astype(bool)
     for name in ("started_at", "ended_at"):
         runs[name] = pd.to_datetime(runs[name], utc=True)
-    runs["gpus"] = pd.to_numeric(runs["gpus"], errors="coerce").astype(float)
+    runs["gpus"] = valid_gpu_counts(pd.to_numeric(runs["gpus"], errors="coerce"))
     return runs
+
+
+def valid_gpu_counts(counts: pd.Series) -> pd.Series:
+    """Keep finite, non-negative GPU counts; anything else is unknown (NaN)."""
+    counts = counts.astype(float)
+    return counts.where(np.isfinite(counts) & (counts >= 0))
 
 
 def history_from_runs(runs: pd.DataFrame, report: ImportReport,
