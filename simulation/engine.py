@@ -9,6 +9,7 @@ limit. Every stage visit is logged; the metrics derive from that log.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass
 
@@ -135,6 +136,11 @@ class Replication:
         self.phase_index = 0
         self.rules = self.phases[0]
         self.stage_count = len(project.stages)
+        self._phase_starts = [phase.start_at for phase in timeline.phases]
+        # NOTE: the demand kind is the baseline's; later phases change only the Poisson rate.
+        self._mean_gap_days = ([7.0 / _poisson_rate(phase.project, project)
+                                for phase in timeline.phases]
+                               if project.demand.kind == "poisson" else [])
         self.streams = ReplicationStreams(seed, replication, self.stage_count)
         self._duration_tables: dict[tuple[int, int], list[np.ndarray]] = {}
         self._quantile_cache: dict[tuple, np.ndarray] = {}
@@ -177,9 +183,8 @@ class Replication:
         for hold in self.timeline.holds:
             env.process(self._hold(hold))
         self._start_initial_work()
-        demand = self.timeline.baseline.demand
-        if demand.kind == "poisson":
-            env.process(self._poisson_arrivals(7.0 / demand.per_week))
+        if self.timeline.baseline.demand.kind == "poisson":
+            env.process(self._poisson_arrivals())
         else:
             env.process(self._backlog())
         env.run(until=self.horizon)
@@ -203,12 +208,32 @@ class Replication:
                     self.wip.get(1)
                 self.env.process(self._experiment(experiment, first_stage, holds_wip=True))
 
-    def _poisson_arrivals(self, mean_gap_days: float):
+    def _poisson_arrivals(self):
         env = self.env
         while True:
-            yield env.timeout(self.streams.next_arrival_gap() * mean_gap_days)
+            yield env.timeout(self._next_arrival_delay(env.now))
             experiment = self._new_experiment(is_initial=False)
             env.process(self._experiment(experiment, 0, holds_wip=False))
+
+    def _next_arrival_delay(self, now: float) -> float:
+        """Return the days to the next Poisson arrival, at the rate of each phase it spans.
+
+        A gap of the unit-rate stream is spent at one phase's rate up to the next phase's
+        start and the rest at the next rate (a time change), so the arrivals form a Poisson
+        process whose rate steps at the phase starts.
+        """
+        gap = self.streams.next_arrival_gap()
+        starts = self._phase_starts
+        index = bisect_right(starts, now) - 1
+        delay = gap * self._mean_gap_days[index]
+        segment_start = now
+        while index + 1 < len(starts) and now + delay > starts[index + 1]:
+            boundary = starts[index + 1]
+            gap -= (boundary - segment_start) / self._mean_gap_days[index]
+            index += 1
+            segment_start = boundary
+            delay = boundary - now + gap * self._mean_gap_days[index]
+        return delay
 
     def _backlog(self):
         while True:
@@ -235,8 +260,11 @@ class Replication:
                 self.review_queues[stage].append(slot)
                 yield slot
             rule = self.rules.stages[stage]
-            if rule.pool >= 0:
-                yield self.pools[rule.pool].get(rule.units)
+            # A visit keeps the pool and units it requested even if a new phase starts while
+            # it waits, so that it returns exactly what it took.
+            pool, units = rule.pool, rule.units
+            if pool >= 0:
+                yield self.pools[pool].get(units)
                 rule = self.rules.stages[stage]
             del self.waiting[experiment]
             started_at = env.now
@@ -247,14 +275,17 @@ class Replication:
                 duration *= rule.early_fraction
             finished_at = (self.clock.finish_at(started_at, duration) if rule.on_working_clock
                            else started_at + duration)
-            cost = rule.cost_per_day * duration
+            cost_per_day = rule.cost_per_day
+            if units != rule.units:
+                cost_per_day = cost_per_day / rule.units * units
+            cost = cost_per_day * duration
             costs[0 if rule.is_compute else 1] += cost
             self.visits.append((experiment, stage, queued_at, started_at, finished_at,
-                                rule.pool, rule.units, cost))
+                                pool, units, cost))
             if finished_at > started_at:
                 yield env.timeout(finished_at - started_at)
-            if rule.pool >= 0:
-                self.pools[rule.pool].put(rule.units)
+            if pool >= 0:
+                self.pools[pool].put(units)
             if stopped:
                 outcome = STOPPED_EARLY
                 break
@@ -378,6 +409,13 @@ class Replication:
             fixed_cost=costs[:, 2],
             holds=np.asarray(self.hold_records, dtype=float).reshape(-1, 4),
         )
+
+
+def _poisson_rate(project: Project, baseline: Project) -> float:
+    """Return the arrivals per week of ``project``, or the baseline's if it has no Poisson rate."""
+    if project.demand.kind == "poisson" and project.demand.per_week > 0:
+        return project.demand.per_week
+    return baseline.demand.per_week
 
 
 def simulate_replication(timeline: Timeline, seed: int, replication: int) -> ReplicationLog:

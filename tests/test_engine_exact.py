@@ -8,6 +8,7 @@ calendar's start date; 0.375 days is 09:00.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas.testing
@@ -19,7 +20,7 @@ from simulation.model import Distribution, Project
 from simulation.project_io import load_project
 from simulation.runner import ReplicationRunner
 from simulation.streams import DRAW_REWORK, ReplicationStreams
-from simulation.timeline import Timeline
+from simulation.timeline import Phase, Timeline
 from simulation.validation import parse_project
 
 EXAMPLE = "resources/examples/recsys_team.json"
@@ -314,6 +315,58 @@ def test_initial_work_starts_at_its_stage():
     assert summary.completed == 3
     # Work in progress at day 0 has no known start, so it has no cycle time.
     assert summary.cycle_times.tolist() == [3.0]
+
+
+# -- phases: the model changing during the horizon ---------------------------------------
+
+
+def test_visit_returns_units_it_took_after_phase_change():
+    project = tiny_project(
+        [{"name": "training", "pool": "gpus", "units": 4, "duration": fixed(1.0)}],
+        [{"name": "gpus", "capacity": 8, "kind": "machine"}],
+        wip_limit=4, horizon_days=3.5)
+    fewer_units = replace(project, stages=(replace(project.stages[0], units=2),))
+    timeline = Timeline(phases=(Phase(0.0, project), Phase(0.5, fewer_units)))
+
+    log = run(timeline)
+
+    # Experiments 2 and 3 requested 4 GPUs before the change to 2 at day 0.5: they get 4 at
+    # day 1 and give 4 back at day 2, so from then on four 2-GPU runs fit at once.
+    assert visit_log(log, project) == [
+        (0, "training", 0.0, 0.0, 1.0),
+        (1, "training", 0.0, 0.0, 1.0),
+        (2, "training", 0.0, 1.0, 2.0),
+        (3, "training", 0.0, 1.0, 2.0),
+        (4, "training", 1.0, 2.0, 3.0),
+        (5, "training", 1.0, 2.0, 3.0),
+        (6, "training", 2.0, 2.0, 3.0),
+        (7, "training", 2.0, 2.0, 3.0),
+        (8, "training", 3.0, 3.0, 4.0),
+        (9, "training", 3.0, 3.0, 4.0),
+        (10, "training", 3.0, 3.0, 4.0),
+        (11, "training", 3.0, 3.0, 4.0),
+    ]
+    assert log.visits[:, 6].tolist() == [4.0] * 4 + [2.0] * 8
+
+
+def test_arrival_rate_follows_phases():
+    project = tiny_project([{"name": "work", "duration": fixed(0.25)}],
+                           demand={"kind": "poisson", "per_week": 7.0}, wip_limit=None,
+                           horizon_days=60.0)
+    doubled = replace(project, demand=replace(project.demand, per_week=14.0),
+                      horizon_days=40.0)
+    timeline = Timeline(phases=(Phase(0.0, replace(project, horizon_days=40.0)),
+                                Phase(20.0, doubled)))
+
+    constant_log, phased_log = run(project, seed=8), run(timeline, seed=8)
+
+    # Both runs read the same unit-rate gaps. From day 20 they pass twice as fast, so an
+    # arrival at day t > 20 of the constant run comes at 20 + (t - 20) / 2 instead.
+    constant = constant_log.started_at
+    expected = np.where(constant <= 20.0, constant, 20.0 + (constant - 20.0) / 2)
+    expected = expected[expected < 40.0]
+    assert len(expected) > 50
+    np.testing.assert_allclose(phased_log.started_at, expected, rtol=1e-12)
 
 
 # -- costs --------------------------------------------------------------------------------
