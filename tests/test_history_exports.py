@@ -217,6 +217,8 @@ def test_validate_mapping_lists_problems():
     assert any(p.startswith("stages[1].name: duplicate") for p in problems)
     assert any(p.startswith("status: no column 'state'") for p in problems)
     assert any(p.startswith("date_order") for p in problems)
+    reserved = ColumnMapping("created", (StageColumn("arrived", "done"),))
+    assert validate_mapping(reserved, ["created", "done"])[0].startswith("stages[0].name:")
     assert validate_mapping(ColumnMapping("created", (StageColumn("work", "done"),)),
                             ["created", "done"]) == []
 

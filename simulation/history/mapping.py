@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation.history.errors import HistoryError
-from simulation.history.records import is_gpu_key
+from simulation.history.records import ARRIVED, is_gpu_key
 from simulation.history.timestamps import DATE_ORDERS, DateOrder
 
 MAX_MAPPING_BYTES = 1024 * 1024
@@ -178,6 +178,8 @@ def validate_mapping(mapping: ColumnMapping, header: list[str]) -> list[str]:
             problems.append(f"{path}.name: empty; give the stage a name such as 'training'")
         elif stage.name in names:
             problems.append(f"{path}.name: duplicate stage name {stage.name!r}")
+        elif stage.name == ARRIVED:
+            problems.append(f"{path}.name: {ARRIVED!r} names the arrival; choose another name")
         names.add(stage.name)
         check_column(f"{path}.ends_at", stage.ends_at)
         if stage.ends_at in columns:
