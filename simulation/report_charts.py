@@ -158,7 +158,7 @@ def draw_stage_time(table: pd.DataFrame, colours: Colours) -> Figure:
     """Draw the days per experiment in each stage: active (solid) and waiting (light, hatched)."""
     names = _scenarios(table, colours)
     stages = list(dict.fromkeys(table["stage"]))
-    figure = _new_figure(max(FIGURE_SIZE[1], 0.2 * len(stages) * max(len(names), 1) + 1.2))
+    figure = _new_figure(max(FIGURE_SIZE[1], 0.14 * len(stages) * max(len(names), 1) + 1.2))
     axes = figure.add_subplot()
     height = 0.8 / max(len(names), 1)
     for offset, name in enumerate(names):
@@ -213,7 +213,7 @@ def draw_pool_utilisation(table: pd.DataFrame, colours: Colours) -> Figure:
     """Draw the busy share of each pool per scenario, with the 90% band as error bars."""
     names = _scenarios(table, colours)
     pools = list(dict.fromkeys(table["pool"]))
-    figure = _new_figure(max(FIGURE_SIZE[1], 0.2 * len(pools) * max(len(names), 1) + 1.2))
+    figure = _new_figure(max(FIGURE_SIZE[1], 0.14 * len(pools) * max(len(names), 1) + 1.2))
     axes = figure.add_subplot()
     height = 0.8 / max(len(names), 1)
     for offset, name in enumerate(names):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -34,10 +35,11 @@ NOTICEABLE_WAITING_DAYS = 0.05
 
 @dataclass(frozen=True)
 class ReportChart:
-    """One chart: its file-name part, title, report section, data tables and drawing."""
+    """One chart: its file-name part, title, reading note, report section, tables, drawing."""
 
     name: str
     title: str
+    note: str
     section: str
     tables: dict[str, pd.DataFrame]
     draw: Callable[[], Figure] = field(repr=False)
@@ -61,6 +63,8 @@ class ReportStory:
     project: Project
     results: dict[str, SimulationResult]
     roadmap: RoadmapReport | None = None
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
+    catalog: Mapping[str, Intervention] = field(default_factory=dict)
     created_on: datetime.date = field(default_factory=datetime.date.today)
 
     def __post_init__(self) -> None:
@@ -177,6 +181,19 @@ class ReportStory:
 
     # -- scenarios and roadmap -----------------------------------------------------------
 
+    def scenario_definitions(self) -> pd.DataFrame:
+        """Return one row per scenario and intervention, with its start week."""
+        rows = []
+        for name in self.scenario_names:
+            scenario = self.scenarios.get(name)
+            for item in scenario.interventions if scenario else ():
+                intervention = self.catalog.get(item.intervention_id)
+                rows.append({"scenario": name,
+                             "intervention": intervention.name if intervention
+                             else item.intervention_id,
+                             "start_week": item.start_week})
+        return pd.DataFrame(rows, columns=["scenario", "intervention", "start_week"])
+
     def comparison(self) -> pd.DataFrame:
         """Return the paired differences against the baseline with 95% confidence intervals."""
         if not self.scenario_names:
@@ -205,21 +222,34 @@ class ReportStory:
         cost = chart_data.cost_table(results)
 
         charts = [
-            ReportChart("cumulative", "Cumulative experiments", "baseline",
+            ReportChart("cumulative", "Cumulative experiments",
+                        "Lines: mean over replications; shaded: the range 90% of replications "
+                        "fall in; dashed: the pace of the goal.", "baseline",
                         {"cumulative": cumulative},
                         lambda: report_charts.draw_cumulative(cumulative, colours)),
-            ReportChart("stage_time", "Time per stage", "baseline", {"stage_time": stages},
+            ReportChart("stage_time", "Time per stage",
+                        "Days per completed experiment: solid bars are work, light hatched "
+                        "bars are waiting for a pool or a meeting.", "baseline",
+                        {"stage_time": stages},
                         lambda: report_charts.draw_stage_time(stages, colours)),
-            ReportChart("pool_utilisation", "Pool utilisation", "baseline",
+            ReportChart("pool_utilisation", "Pool utilisation",
+                        "Busy share of each pool's capacity over the horizon; whiskers: the "
+                        "range 90% of replications fall in.", "baseline",
                         {"pool_utilisation": pools},
                         lambda: report_charts.draw_pool_utilisation(pools, colours)),
-            ReportChart("cycle_time", "Cycle-time distribution", "baseline",
+            ReportChart("cycle_time", "Cycle-time distribution",
+                        "Share of experiments by cycle time, pooled over replications; "
+                        "vertical lines: 50th, 70th, 85th and 95th percentiles.", "baseline",
                         {"cycle_time": histogram, "cycle_time_percentiles": percentiles},
                         lambda: report_charts.draw_cycle_time(histogram, percentiles, colours)),
-            ReportChart("weekly_throughput", "Weekly throughput", "scenarios",
+            ReportChart("weekly_throughput", "Weekly throughput",
+                        "Experiments completed each week: mean and the range 90% of "
+                        "replications fall in.", "scenarios",
                         {"weekly_throughput": weekly},
                         lambda: report_charts.draw_weekly_throughput(weekly, colours)),
-            ReportChart("cost", "Cost per experiment", "scenarios", {"cost": cost},
+            ReportChart("cost", "Cost per experiment",
+                        "Mean cost per completed experiment, split into compute, people and "
+                        "the fixed cost per experiment.", "scenarios", {"cost": cost},
                         lambda: report_charts.draw_cost(cost, colours)),
         ]
 
@@ -228,9 +258,59 @@ class ReportStory:
             weeks = weeks_in(self.project.horizon_days)
             colour = colours[self.roadmap.roadmap.name]
             charts.append(ReportChart(
-                "roadmap", "Roadmap", "roadmap", {"roadmap": timeline},
+                "roadmap", "Roadmap",
+                "Each intervention from its start week; light: ramp-up, dark: full effect.",
+                "roadmap", {"roadmap": timeline},
                 lambda: report_charts.draw_roadmap_timeline(timeline, weeks, colour)))
         return charts
+
+
+# -- numbers and text as the renderers print them ------------------------------------------
+
+
+# Characters that XML 1.0 forbids; a PDF paragraph or a PPTX text run cannot carry them.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def printable(text: object) -> str:
+    """Return ``text`` as a string without the control characters XML cannot carry."""
+    return _XML_INVALID.sub("\ufffd", str(text))
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_value(value, unit: str = "count") -> str:
+    """Format a figure for a table: days and counts with one decimal, dollars, shares."""
+    if _missing(value):
+        return "n/a"
+    if unit == "dollars":
+        return f"${value:,.0f}"
+    if unit == "share":
+        return f"{value:.0%}"
+    return f"{value:,.1f}"
+
+
+def format_interval(low, high, unit: str = "count") -> str:
+    if _missing(low) or _missing(high):
+        return ""
+    return f"{format_value(low, unit)} to {format_value(high, unit)}"
+
+
+def format_signed(value, unit: str = "count") -> str:
+    """Format a difference with its sign, such as +2.5 or -$310."""
+    if _missing(value):
+        return "n/a"
+    sign = "+" if value > 0 else "-" if value < 0 else ""
+    return sign + format_value(abs(value), unit)
+
+
+def comparison_unit(metric: str) -> str:
+    """Return the unit of a row of ``compare``, read from its metric label."""
+    if "$" in metric:
+        return "dollars"
+    return "days" if "days" in metric else "count"
 
 
 # -- the model in words --------------------------------------------------------------------
@@ -365,6 +445,7 @@ def build_story(project: Project, catalog: Mapping[str, Intervention],
     A roadmap with the same interventions as one of the scenarios reuses that run.
     """
     results = run_scenarios(project, scenarios, catalog, run, replications, seed)
+    definitions = {scenario.name: scenario for scenario in scenarios}
     report = None
     if roadmap is not None:
         same = next((s for s in scenarios if s.interventions == roadmap.scenario().interventions
@@ -378,8 +459,9 @@ def build_story(project: Project, catalog: Mapping[str, Intervention],
             plan.check_structure()
             result = run(plan, replications, seed)
             results[roadmap.name] = result
+            definitions[roadmap.name] = roadmap.scenario()
         report = RoadmapReport(project, roadmap, catalog, results[BASELINE], result)
-    return ReportStory(project, results, report,
+    return ReportStory(project, results, report, definitions, catalog,
                        created_on or datetime.date.today())
 
 
