@@ -1,10 +1,10 @@
 """One replication of the pipeline as a SimPy model.
 
 Each experiment is a SimPy process that walks the stages in order. A pool is a
-``simpy.Container`` whose level is the number of free units, so a stage can take several
-units at once (training on 4 GPUs); requests are served first come, first served. Waiting is
-never entered by the user: it emerges from pools, review meetings and the work-in-progress
-limit. Every stage visit is logged; the metrics derive from that log.
+``UnitPool`` whose level is the number of free units, so a stage can take several units at
+once (training on 4 GPUs); requests are served first come, first served. Waiting is never
+entered by the user: it emerges from pools, review meetings and the work-in-progress limit.
+Every stage visit is logged; the metrics derive from that log.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import simpy
+from simpy.events import PENDING
 
 from simulation.calendar import DAYS_PER_WEEK, WorkingClock, start_weekday
 from simulation.distributions import quantile
@@ -31,8 +32,89 @@ from simulation.timeline import Timeline
 
 HOURS_PER_DAY = 24.0
 
+# Distributions whose durations are computed one visit column at a time, when first needed.
+# PERT's quantile (an iterative inverse of the incomplete beta function) costs about ten
+# times the others per value, and most of a block's values are never used. Each value is
+# computed on its own, so a column gives the same numbers as the whole table would.
+LAZY_KINDS = frozenset({"pert"})
+
 # Experiment outcomes in the log.
 IN_PROGRESS, ACTIONABLE, NOT_ACTIONABLE, STOPPED_EARLY = range(4)
+
+
+class _UnitRequest(simpy.Event):
+    """A request to take (or return) ``units`` of a ``UnitPool``."""
+
+    def __init__(self, env: simpy.Environment, units: int, callback):
+        # Inlined ``Event.__init__``, as SimPy itself does for ``Timeout``.
+        self.env = env
+        self.callbacks = [] if callback is None else [callback]
+        self._value = PENDING
+        self.units = units
+
+
+class UnitPool:
+    """Free units of a pool, or free work-in-progress places, taken first come, first served.
+
+    It behaves as ``simpy.Container`` with whole units: ``get`` and ``put`` return events, a
+    waiting request at the head of the queue blocks the ones behind it, and returned units
+    are handed on when the put event is processed. It schedules the same events in the same
+    order as ``Container``, so results are identical, but without SimPy's generic resource
+    machinery: that machinery was about a quarter of a replication's time in a cProfile of
+    the bundled example.
+
+    Every visit returns the units it took, so a put can only wait for room when a phase
+    lowered the capacity. ``capacity_varies`` is true when some phase does.
+    """
+
+    __slots__ = ("env", "capacity", "level", "_gets", "_puts", "_after_get")
+
+    def __init__(self, env: simpy.Environment, capacity: int, level: int,
+                 capacity_varies: bool = True):
+        self.env = env
+        self.capacity = capacity
+        self.level = level
+        self._gets: deque[_UnitRequest] = deque()
+        self._puts: deque[_UnitRequest] = deque()
+        # As with Container, a processed get retries the waiting puts, which only exist when
+        # the capacity varies; without them the retry would do nothing.
+        self._after_get = self._serve_puts if capacity_varies else None
+
+    def get(self, units: int) -> simpy.Event:
+        request = _UnitRequest(self.env, units, self._after_get)
+        self._gets.append(request)
+        self._serve_gets()
+        return request
+
+    def put(self, units: int) -> simpy.Event:
+        request = _UnitRequest(self.env, units, self._serve_gets)
+        if self._puts or units > self.capacity - self.level:
+            self._puts.append(request)
+            self._serve_puts()
+        else:
+            self.level += units
+            request._ok = True
+            request._value = None
+            self.env.schedule(request)
+        return request
+
+    def _serve_gets(self, _processed: simpy.Event | None = None) -> None:
+        gets = self._gets
+        while gets and gets[0].units <= self.level:
+            request = gets.popleft()
+            self.level -= request.units
+            request._ok = True
+            request._value = None
+            self.env.schedule(request)
+
+    def _serve_puts(self, _processed: simpy.Event | None = None) -> None:
+        puts = self._puts
+        while puts and puts[0].units <= self.capacity - self.level:
+            request = puts.popleft()
+            self.level += request.units
+            request._ok = True
+            request._value = None
+            self.env.schedule(request)
 
 
 @dataclass(frozen=True)
@@ -151,14 +233,17 @@ class Replication:
         env = self.env
         pool_count = len(self.rules.capacities)
         most = [max(phase.capacities[i] for phase in self.phases) for i in range(pool_count)]
-        self.pools = [simpy.Container(env, capacity=max(top, 1), init=first)
-                      for top, first in zip(most, self.rules.capacities)]
+        varies = [len({phase.capacities[i] for phase in self.phases}) > 1
+                  for i in range(pool_count)]
+        self.pools = [UnitPool(env, capacity=max(top, 1), level=first, capacity_varies=vary)
+                      for top, first, vary in zip(most, self.rules.capacities, varies)]
         limits = [phase.wip_limit for phase in self.phases]
         if limits[0] is None:
             self.wip = None
         else:
             top = max(limit or 0 for limit in limits)
-            self.wip = simpy.Container(env, capacity=top, init=limits[0])
+            self.wip = UnitPool(env, capacity=top, level=limits[0],
+                                capacity_varies=len(set(limits)) > 1)
         self.review_queues = [deque() for _ in range(self.stage_count)]
 
     def _init_records(self) -> None:
@@ -219,8 +304,8 @@ class Replication:
         """Return the days to the next Poisson arrival, at the rate of each phase it spans.
 
         A gap of the unit-rate stream is spent at one phase's rate up to the next phase's
-        start and the rest at the next rate (a time change), so the arrivals form a Poisson
-        process whose rate steps at the phase starts.
+        start, and the rest at the next rate (a time change). The arrivals thus form a
+        Poisson process whose rate steps at the phase starts.
         """
         gap = self.streams.next_arrival_gap()
         starts = self._phase_starts
@@ -249,47 +334,53 @@ class Replication:
         stage_count = self.stage_count
         visits = [0] * stage_count
         costs = self.costs[experiment]
+        # Bound once: this loop runs for every stage visit of every replication.
+        waiting = self.waiting
+        pools = self.pools
+        streams = self.streams
+        finish_at = self.clock.finish_at
+        log_visit = self.visits.append
         outcome = None
         while stage < stage_count:
             visit = visits[stage]
             visits[stage] = visit + 1
             queued_at = env.now
-            self.waiting[experiment] = (stage, queued_at)
-            if self.rules.stages[stage].is_review:
+            waiting[experiment] = (stage, queued_at)
+            rule = self.rules.stages[stage]
+            if rule.is_review:
                 slot = env.event()
                 self.review_queues[stage].append(slot)
                 yield slot
-            rule = self.rules.stages[stage]
+                rule = self.rules.stages[stage]
             # A visit keeps the pool and units it requested even if a new phase starts while
             # it waits, so that it returns exactly what it took.
             pool, units = rule.pool, rule.units
             if pool >= 0:
-                yield self.pools[pool].get(units)
+                yield pools[pool].get(units)
                 rule = self.rules.stages[stage]
-            del self.waiting[experiment]
+            del waiting[experiment]
             started_at = env.now
             duration = self._duration(experiment, stage, visit)
-            stopped = (rule.early_share > 0 and self.streams.uniform(
+            stopped = (rule.early_share > 0 and streams.uniform(
                 experiment, stage, visit, DRAW_EARLY_STOP) < rule.early_share)
             if stopped:
                 duration *= rule.early_fraction
-            finished_at = (self.clock.finish_at(started_at, duration) if rule.on_working_clock
+            finished_at = (finish_at(started_at, duration) if rule.on_working_clock
                            else started_at + duration)
             cost_per_day = rule.cost_per_day
             if units != rule.units:
                 cost_per_day = cost_per_day / rule.units * units
             cost = cost_per_day * duration
             costs[0 if rule.is_compute else 1] += cost
-            self.visits.append((experiment, stage, queued_at, started_at, finished_at,
-                                pool, units, cost))
+            log_visit((experiment, stage, queued_at, started_at, finished_at, pool, units, cost))
             if finished_at > started_at:
                 yield env.timeout(finished_at - started_at)
             if pool >= 0:
-                self.pools[pool].put(units)
+                pools[pool].put(units)
             if stopped:
                 outcome = STOPPED_EARLY
                 break
-            if rule.rework_probability > 0 and self.streams.uniform(
+            if rule.rework_probability > 0 and streams.uniform(
                     experiment, stage, visit, DRAW_REWORK) < rule.rework_probability:
                 stage = rule.rework_to
             else:
@@ -316,22 +407,41 @@ class Replication:
         table = self._duration_tables.get((self.phase_index, block))
         if table is None:
             table = self._build_duration_table(block)
-        return float(table[stage][row, visit])
+        column = table[stage][visit]
+        if column is None:
+            column = self._fill_duration_column(table[stage], block, stage, visit)
+        return float(column[row])
 
-    def _build_duration_table(self, block: int) -> list[np.ndarray]:
-        """Durations of the current phase for a block of experiments, one array per stage."""
+    def _build_duration_table(self, block: int) -> list[list[np.ndarray | None]]:
+        """Durations of the current phase for a block of experiments.
+
+        One list per stage holds one array per visit, indexed by the experiment's row in the
+        block. ``None`` marks a column not computed yet.
+        """
         uniforms = self.streams.block(block)
         project = self.timeline.phases[self.phase_index].project
         table = []
         for stage_index, stage in enumerate(project.stages):
             key = (stage_index, block, stage.duration)
-            durations = self._quantile_cache.get(key)
-            if durations is None:
-                durations = quantile(stage.duration, uniforms[:, stage_index, :, 0])
-                self._quantile_cache[key] = durations
-            table.append(durations)
+            columns = self._quantile_cache.get(key)
+            if columns is None:
+                if stage.duration.kind in LAZY_KINDS:
+                    columns = [None] * MAX_VISITS
+                else:
+                    durations = quantile(stage.duration, uniforms[:, stage_index, :, 0])
+                    columns = [durations[:, visit] for visit in range(MAX_VISITS)]
+                self._quantile_cache[key] = columns
+            table.append(columns)
         self._duration_tables[(self.phase_index, block)] = table
         return table
+
+    def _fill_duration_column(self, columns: list, block: int, stage: int,
+                              visit: int) -> np.ndarray:
+        distribution = self.timeline.phases[self.phase_index].project.stages[stage].duration
+        uniforms = self.streams.block(block)
+        column = quantile(distribution, uniforms[:, stage, visit, 0])
+        columns[visit] = column
+        return column
 
     # -- the model changing over time ------------------------------------------------------
 
@@ -347,7 +457,7 @@ class Replication:
         if self.wip is not None:
             self._change_level(self.wip, (new.wip_limit or 0) - (old.wip_limit or 0))
 
-    def _change_level(self, container: simpy.Container, delta: int) -> None:
+    def _change_level(self, container: UnitPool, delta: int) -> None:
         if delta > 0:
             container.put(delta)
         elif delta < 0:
