@@ -9,12 +9,12 @@ from pathlib import Path
 from simulation.cli import EXIT_INVALID_INPUT, EXIT_OK, command
 from simulation.interventions import InterventionError
 from simulation.project_io import load_project
-from simulation.ranking import greedy_sequence, rank_interventions
-from simulation.roadmap import Roadmap, RoadmapItem, project_roadmap, propose_roadmap
-from simulation.roadmap_export import FORMATS, ExportError, export_roadmap
 from simulation.runner import ReplicationRunner
 from simulation.scenario_io import load_planning
-from simulation.sensitivity import goal_seek, tornado, wip_sweep
+
+# The analysis and export modules load SciPy and Matplotlib, so the commands import them when
+# they run: a plain start of the command line stays fast.
+ROADMAP_FORMATS = (".md", ".html", ".csv", ".xlsx")
 
 AUTO = "auto"
 
@@ -25,7 +25,8 @@ def _roadmap_arguments(parser: argparse.ArgumentParser) -> None:
                         help="name of a scenario saved in the project, or 'auto' (default) to "
                              "propose one from the greedy ranking")
     parser.add_argument("--out", type=Path, required=True,
-                        help=f"output file; its extension sets the format ({', '.join(FORMATS)})")
+                        help="output file; its extension sets the format "
+                             f"({', '.join(ROADMAP_FORMATS)})")
     parser.add_argument("--reps", type=int, default=300,
                         help="replications for the roadmap's projection (default 300)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
@@ -40,9 +41,12 @@ def _roadmap_arguments(parser: argparse.ArgumentParser) -> None:
 @command("roadmap", _roadmap_arguments,
          "Build a 90-day roadmap for a project and export it (Markdown, HTML, CSV or XLSX).")
 def roadmap_command(args: argparse.Namespace) -> int:
-    if args.out.suffix.lower() not in FORMATS:
+    from simulation.roadmap import project_roadmap, propose_roadmap
+    from simulation.roadmap_export import ExportError, export_roadmap
+
+    if args.out.suffix.lower() not in ROADMAP_FORMATS:
         print(f"error: {args.out.name}: unknown export format; use one of "
-              f"{', '.join(FORMATS)}", file=sys.stderr)
+              f"{', '.join(ROADMAP_FORMATS)}", file=sys.stderr)
         return EXIT_INVALID_INPUT
     try:
         project, catalog, scenarios = load_planning(args.project)
@@ -65,7 +69,9 @@ def roadmap_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _saved_roadmap(scenarios, name: str) -> Roadmap:
+def _saved_roadmap(scenarios, name: str):
+    from simulation.roadmap import Roadmap, RoadmapItem
+
     for scenario in scenarios:
         if scenario.name == name:
             return Roadmap(name, tuple(RoadmapItem(item.intervention_id, item.start_week)
@@ -88,6 +94,8 @@ def _rank_arguments(parser: argparse.ArgumentParser) -> None:
 @command("rank", _rank_arguments,
          "Rank the interventions alone, then list the best next ones in order.")
 def rank_command(args: argparse.Namespace) -> int:
+    from simulation.ranking import greedy_sequence, rank_interventions
+
     try:
         project, catalog, _ = load_planning(args.project)
     except InterventionError as error:
@@ -142,6 +150,8 @@ def _analyse_arguments(parser: argparse.ArgumentParser) -> None:
 @command("analyse", _analyse_arguments,
          "Sensitivity (tornado), work-in-progress sweep or goal seeking for a project.")
 def analyse_command(args: argparse.Namespace) -> int:
+    from simulation.sensitivity import goal_seek, tornado, wip_sweep
+
     project = load_project(args.project)
     try:
         with ReplicationRunner(args.workers) as runner:

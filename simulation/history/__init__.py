@@ -11,24 +11,29 @@ Typical use, as the ``import`` command does it::
 See docs/importing-history.md for the supported exports and what each figure means.
 """
 
-from simulation.history.backtest import Backtest, can_backtest, run_backtest
-from simulation.history.errors import HistoryError
-from simulation.history.fit import StageFit, fit_stages
-from simulation.history.mapping import (
-    ColumnMapping,
-    MappingGuess,
-    StageColumn,
-    guess_mapping,
-    load_mapping,
-    mapping_from_dict,
-    mapping_to_dict,
-    validate_mapping,
-)
-from simulation.history.measure import Baseline, measure_baseline
-from simulation.history.propose import Proposal, ProposalItem, propose_project
-from simulation.history.records import History, ImportReport
-from simulation.history.sources import read_history
-from simulation.history.tables import read_table
+import importlib
+
+# Names and the module that defines each. They load on first use (PEP 562), because the
+# modules import pandas and SciPy, and the command line imports this package at start-up.
+_SOURCES = {
+    "Backtest": "backtest", "can_backtest": "backtest", "run_backtest": "backtest",
+    "HistoryError": "errors", "StageFit": "fit", "fit_stages": "fit",
+    "ColumnMapping": "mapping", "MappingGuess": "mapping", "StageColumn": "mapping",
+    "guess_mapping": "mapping", "load_mapping": "mapping", "mapping_from_dict": "mapping",
+    "mapping_to_dict": "mapping", "validate_mapping": "mapping",
+    "Baseline": "measure", "measure_baseline": "measure",
+    "Proposal": "propose", "ProposalItem": "propose", "propose_project": "propose",
+    "History": "records", "ImportReport": "records", "read_history": "sources",
+    "read_table": "tables",
+}
+
+
+def __getattr__(name: str):
+    module = _SOURCES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 __all__ = [
     "Backtest", "Baseline", "ColumnMapping", "History", "HistoryError", "ImportReport",
