@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_INVALID_INPUT, EXIT_FAILED = 0, 2, 1
 # Modules that register further subcommands with ``@command`` when imported.
-COMMAND_MODULES: tuple[str, ...] = ("simulation.planning_commands", "simulation.history.commands")
+COMMAND_MODULES: tuple[str, ...] = ("simulation.planning_commands", "simulation.history.commands",
+                                     "simulation.export_commands")
 Command = Callable[[argparse.Namespace], int]
 _commands: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]] = {}
 

@@ -37,6 +37,7 @@ from reportlab.platypus import (
 )
 
 from simulation.atomic_write import write_bytes_atomically
+from simulation.export_formats import DEFAULT_DPI
 from simulation.report_charts import figure_png
 from simulation.report_model import (
     ReportChart,
@@ -52,7 +53,6 @@ from simulation.scenarios import BASELINE
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DPI = 150
 MARGIN = 1.8 * cm
 FONT = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"
