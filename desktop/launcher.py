@@ -5,16 +5,22 @@ Qt is imported only when the window opens, so headless commands start fast and n
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 from collections.abc import Sequence
 
 from simulation.cli import main as command_line_main
 
 WINDOW_OPTIONS = ("--demo",)
+SELF_CHECK_OPTION = "--self-check"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments == [SELF_CHECK_OPTION]:
+        from desktop.self_check import run_self_check
+
+        return run_self_check()
     opens_window = not arguments or (arguments[0].startswith("--")
                                      and arguments[0] in WINDOW_OPTIONS) or (
         len(arguments) == 1 and arguments[0].endswith(".json"))
@@ -32,4 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # In a PyInstaller bundle the runner's spawned workers start this executable again;
+    # freeze_support() turns such a start into a worker. Outside a bundle it does nothing.
+    multiprocessing.freeze_support()
     sys.exit(main())
