@@ -13,14 +13,12 @@ from simulation.export_formats import (
     FORMATS,
     MAX_DPI,
     MIN_DPI,
+    ExportError,
     check_target,
 )
 from simulation.interventions import InterventionError
-from simulation.roadmap import Roadmap, RoadmapItem, propose_roadmap
-from simulation.roadmap_export import ExportError
 from simulation.runner import ReplicationRunner
 from simulation.scenario_io import load_planning
-from simulation.scenarios import Scenario
 
 AUTO = "auto"
 DEFAULT_REPLICATIONS = 300
@@ -104,8 +102,7 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
                         help="worker processes (default: one per core)")
 
 
-def _chosen_scenarios(saved: list[Scenario], names: list[str] | None,
-                      baseline_only: bool) -> list[Scenario]:
+def _chosen_scenarios(saved: list, names: list[str] | None, baseline_only: bool) -> list:
     if baseline_only:
         return []
     if names is None:
@@ -120,7 +117,9 @@ def _chosen_scenarios(saved: list[Scenario], names: list[str] | None,
     return [by_name[name] for name in dict.fromkeys(names)]
 
 
-def _saved_roadmap(saved: list[Scenario], name: str) -> Roadmap:
+def _saved_roadmap(saved: list, name: str):
+    from simulation.roadmap import Roadmap, RoadmapItem
+
     for scenario in saved:
         if scenario.name == name:
             return Roadmap(name, tuple(RoadmapItem(item.intervention_id, item.start_week)
@@ -134,9 +133,10 @@ def _saved_roadmap(saved: list[Scenario], name: str) -> Roadmap:
          "Export the report (PDF, PowerPoint) or its charts (PNG, SVG) and their data "
          "(CSV, XLSX).")
 def export_command(args: argparse.Namespace) -> int:
-    # Imported here: the PDF, slide and chart libraries take a while to load, and the other
-    # commands do not need them.
+    # Imported here: SciPy and the PDF, slide and chart libraries take a while to load, and
+    # the other commands do not need them.
     from simulation.report_model import build_story
+    from simulation.roadmap import propose_roadmap
 
     try:
         check_target(args.out, args.chart)

@@ -10,7 +10,10 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from simulation.roadmap_export import ExportError
+
+class ExportError(ValueError):
+    """An export that cannot be written; the message says why and what to do."""
+
 
 REPORT_FORMATS = (".pdf", ".pptx")
 CHART_FORMATS = (".png", ".svg", ".csv", ".xlsx")

@@ -11,11 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from simulation.chart_export import export_charts
-from simulation.export_formats import DEFAULT_DPI, MAX_DPI, MIN_DPI, check_target
+from simulation.export_formats import DEFAULT_DPI, MAX_DPI, MIN_DPI, ExportError, check_target
 from simulation.report_deck import export_deck
 from simulation.report_model import ReportStory
 from simulation.report_pdf import export_pdf
-from simulation.roadmap_export import ExportError
 
 
 def export_report(story: ReportStory, path: Path, dpi: int = DEFAULT_DPI,
