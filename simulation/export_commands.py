@@ -156,8 +156,9 @@ def export_command(args: argparse.Namespace) -> int:
                                           rollout_days_per_week=args.rollout_days_per_week,
                                           replications=PROPOSAL_REPLICATIONS, seed=args.seed)
             count = len(scenarios) + (roadmap is not None)
-            print(f"simulating the baseline and {count} {'scenario' if count == 1 else 'scenarios'}"
-                  f", {args.reps} replications each...", file=sys.stderr)
+            others = "" if count == 0 else f" and {count} scenario{'s' if count > 1 else ''}"
+            print(f"simulating the baseline{others}, {args.reps} replications each...",
+                  file=sys.stderr)
             story = build_story(project, catalog, scenarios, runner.run, args.reps, args.seed,
                                 roadmap)
         written = _write(story, args)
