@@ -237,6 +237,9 @@ class _Missing:
     def __repr__(self) -> str:
         return "<missing>"
 
+    def __deepcopy__(self, _memo) -> _Missing:
+        return self  # a singleton: commands compare it with ``is``
+
 
 _MISSING = _Missing()
 MISSING = _MISSING
