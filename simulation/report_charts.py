@@ -280,9 +280,9 @@ def figure_png(figure: Figure, dpi: int = 110) -> bytes:
 
 
 def figure_svg(figure: Figure) -> bytes:
-    # A fixed hash salt and no date keep the element ids and the text stable, so equal
-    # charts give equal files.
+    # Text stays text (not outlines), so names can be searched and edited in the SVG. A fixed
+    # hash salt and no date keep the element ids and the file stable for equal charts.
     buffer = io.BytesIO()
-    with matplotlib.rc_context({"svg.hashsalt": "velocity-planner"}):
+    with matplotlib.rc_context({"svg.hashsalt": "velocity-planner", "svg.fonttype": "none"}):
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
