@@ -289,8 +289,8 @@ def _roadmap(story: ReportStory, width: float, dpi: int) -> list:
              _milestone_table(story.milestones(), width),
              _paragraph("Cost per experiment is over the whole horizon; the run keeps no cost "
                         "per completion date.", "caption"),
-             _paragraph("Weekly metrics to track", "subheading"),
-             _table(["Metric", "Definition"], WEEKLY_KPIS, [0.3, 0.7], width)]
+             KeepTogether([_paragraph("Weekly metrics to track", "subheading"),
+                           _table(["Metric", "Definition"], WEEKLY_KPIS, [0.3, 0.7], width)])]
     return flow
 
 
