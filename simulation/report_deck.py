@@ -452,8 +452,18 @@ def _roadmap_slides(deck: DeckBuilder, story: ReportStory,
                     charts: dict[str, ReportChart]) -> None:
     if story.roadmap is None:
         return
-    _roadmap_slide(deck, charts["roadmap"], story)
     items = story.roadmap_items()
+    if items.empty:
+        slide = deck.slide(f"Roadmap: {story.roadmap.roadmap.name}")
+        deck.text(slide, ["This roadmap schedules no intervention, so its milestones are the "
+                          "baseline's."], BODY_TOP, Inches(1.5))
+    else:
+        _roadmap_slide(deck, charts["roadmap"], story)
+        _roadmap_items_slides(deck, items)
+    _milestone_slides(deck, story)
+
+
+def _roadmap_items_slides(deck: DeckBuilder, items: pd.DataFrame) -> None:
     deck.paged_table("Roadmap: what starts when",
                      ["Week", "Intervention", "Quick win", "Full effect from week",
                       "Rollout (person-days)", "One-time cost", "Monthly cost"],
@@ -463,6 +473,9 @@ def _roadmap_slides(deck: DeckBuilder, story: ReportStory,
                        format_value(row.monthly_cost, "dollars")]
                       for row in items.itertuples()],
                      [0.07, 0.35, 0.09, 0.12, 0.13, 0.12, 0.12], align_right=(0, 3, 4, 5, 6))
+
+
+def _milestone_slides(deck: DeckBuilder, story: ReportStory) -> None:
     milestones = story.milestones()
     deck.paged_table("Milestones at days 30, 60 and 90",
                      ["Day", "Scenario", "Experiments a month p50", "p85",

@@ -270,21 +270,17 @@ def _roadmap(story: ReportStory, width: float, dpi: int) -> list:
                                "propose one from the ranking of interventions, or "
                                "<b>--roadmap NAME</b> to lay out a saved scenario."))
         return flow
+    name = _text(story.roadmap.roadmap.name)
     items = story.roadmap_items()
-    flow += [_paragraph(f"Roadmap <b>{_text(story.roadmap.roadmap.name)}</b>: each "
-                        "intervention starts at the beginning of its week; its effect phases "
-                        "in over the ramp-up weeks."),
-             _table(["Week", "Intervention", "Quick win", "Full effect from week",
-                     "Rollout effort (person-days)", "One-time cost", "Monthly cost"],
-                    [[row.start_week, row.intervention, "yes" if row.quick_win else "no",
-                      row.full_effect_week, format_value(row.rollout_person_days),
-                      format_value(row.one_time_cost, "dollars"),
-                      format_value(row.monthly_cost, "dollars")]
-                     for row in items.itertuples()],
-                    [0.08, 0.32, 0.08, 0.11, 0.17, 0.12, 0.12], width,
-                    align_right=(0, 3, 4, 5, 6)),
-             Spacer(1, 10)]
-    flow += _charts(story, "roadmap", width, dpi)
+    if items.empty:
+        flow.append(_paragraph(f"Roadmap <b>{name}</b> schedules no intervention, so its "
+                               "milestones are the baseline's."))
+    else:
+        flow += [_paragraph(f"Roadmap <b>{name}</b>: each intervention starts at the beginning "
+                            "of its week; its effect phases in over the ramp-up weeks."),
+                 _roadmap_table(items, width),
+                 Spacer(1, 10)]
+        flow += _charts(story, "roadmap", width, dpi)
     flow += [_paragraph("Milestones (the 30 days before each day)", "subheading"),
              _milestone_table(story.milestones(), width),
              _paragraph("Cost per experiment is over the whole horizon; the run keeps no cost "
@@ -292,6 +288,17 @@ def _roadmap(story: ReportStory, width: float, dpi: int) -> list:
              KeepTogether([_paragraph("Weekly metrics to track", "subheading"),
                            _table(["Metric", "Definition"], WEEKLY_KPIS, [0.3, 0.7], width)])]
     return flow
+
+
+def _roadmap_table(items: pd.DataFrame, width: float) -> Table:
+    rows = [[row.start_week, row.intervention, "yes" if row.quick_win else "no",
+             row.full_effect_week, format_value(row.rollout_person_days),
+             format_value(row.one_time_cost, "dollars"), format_value(row.monthly_cost, "dollars")]
+            for row in items.itertuples()]
+    return _table(["Week", "Intervention", "Quick win", "Full effect from week",
+                   "Rollout effort (person-days)", "One-time cost", "Monthly cost"],
+                  rows, [0.08, 0.32, 0.08, 0.11, 0.17, 0.12, 0.12], width,
+                  align_right=(0, 3, 4, 5, 6))
 
 
 def _milestone_table(milestones: pd.DataFrame, width: float) -> Table:

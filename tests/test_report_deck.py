@@ -147,3 +147,12 @@ def test_deck_without_scenarios_or_roadmap(tmp_path):
     assert "No scenarios compared" in titles
     assert not any(title.startswith("Roadmap") for title in titles)
     assert "Waiting per stage by scenario" not in titles
+
+
+def test_deck_with_empty_roadmap_says_so():
+    story = hostile_story(with_scenarios=False, empty_roadmap=True)
+    deck = Presentation(io.BytesIO(render_deck(story)))
+    charts = charts_of(deck)
+    assert f"Roadmap: {ROADMAP_NAME}" in slide_titles(deck)
+    assert f"Roadmap: {ROADMAP_NAME}" not in charts
+    assert "Milestones at days 30, 60 and 90" in slide_titles(deck)

@@ -38,7 +38,8 @@ SEED = 5
 REPORT_DATE = datetime.date(2027, 1, 4)
 
 
-def hostile_story(with_scenarios: bool = True, with_roadmap: bool = True):
+def hostile_story(with_scenarios: bool = True, with_roadmap: bool = True,
+                  empty_roadmap: bool = False):
     project, catalog, _ = load_planning(EXAMPLE)
     project = dataclasses.replace(project, name=PROJECT_NAME)
     scenarios = []
@@ -47,8 +48,8 @@ def hostile_story(with_scenarios: bool = True, with_roadmap: bool = True):
             Scenario(FORMULA_SCENARIO, (ScheduledIntervention("frequent_review_meetings", 1),)),
             Scenario(MARKUP_SCENARIO, (ScheduledIntervention("automated_data_pipelines", 2),)),
         ]
-    roadmap = None
-    if with_roadmap:
+    roadmap = Roadmap(ROADMAP_NAME, ()) if empty_roadmap else None
+    if with_roadmap and not empty_roadmap:
         roadmap = Roadmap(ROADMAP_NAME, (RoadmapItem("frequent_review_meetings", 1, True),
                                          RoadmapItem("automated_data_pipelines", 3)))
     with ReplicationRunner(1) as runner:

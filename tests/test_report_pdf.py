@@ -132,3 +132,12 @@ def test_pdf_takes_control_characters_in_names(story, tmp_path):
     path = tmp_path / "control.pdf"
     path.write_bytes(render_pdf(dataclasses.replace(story, project=project), dpi=50))
     assert "Team\ufffd <one>" in pdf_text(path)
+
+
+def test_pdf_with_empty_roadmap_says_so(tmp_path):
+    story = hostile_story(with_scenarios=False, empty_roadmap=True)
+    path = tmp_path / "empty.pdf"
+    export_pdf(story, path, dpi=DPI)
+    text = pdf_text(path)
+    assert f"Roadmap {ROADMAP_NAME} schedules no intervention" in text
+    assert "Milestones" in text
