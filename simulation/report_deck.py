@@ -403,7 +403,7 @@ def _headline_slide(deck: DeckBuilder, story: ReportStory) -> None:
     cycle = format_value(headline.iloc[1]["value"])
     slide = deck.slide(f"Today: {per_month} experiments a month, {cycle}-day cycle",
                        story.forecast_sentence())
-    deck.table(slide, ["Figure", "Mean", "90% interval"],
+    deck.table(slide, ["Figure", "Value", "90% interval"],
                [[row.figure, format_value(row.value, row.unit),
                  format_interval(row.low, row.high, row.unit)]
                 for row in headline.itertuples()],
