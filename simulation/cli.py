@@ -117,12 +117,15 @@ def format_summary(result: SimulationResult) -> str:
         f"{s['project']}: {s['replications']} replications, seed {s['seed']}, "
         f"{s['horizon_days']:g}-day horizon",
         "",
-        f"Experiments per month  {per_month['mean']:7.1f}   (90% of runs: "
-        f"{per_month['low']:.1f} to {per_month['high']:.1f})",
-        f"Cycle time, days       {cycle['mean']:7.1f}   p50 {cycle['p50']:.1f}, "
-        f"p70 {cycle['p70']:.1f}, p85 {cycle['p85']:.1f}, p95 {cycle['p95']:.1f}",
-        f"Cost per experiment  $ {cost['mean']:7,.0f}   compute ${cost['compute_cost']:,.0f}, "
-        f"people ${cost['people_cost']:,.0f}, fixed ${cost['fixed_cost']:,.0f}",
+        f"Experiments per month  {_figure(per_month['mean'], '7.1f')}   (90% of runs: "
+        f"{_figure(per_month['low'])} to {_figure(per_month['high'])})",
+        f"Cycle time, days       {_figure(cycle['mean'], '7.1f')}   "
+        f"p50 {_figure(cycle['p50'])}, p70 {_figure(cycle['p70'])}, "
+        f"p85 {_figure(cycle['p85'])}, p95 {_figure(cycle['p95'])}",
+        f"Cost per experiment  $ {_figure(cost['mean'], '7,.0f')}   "
+        f"compute ${_figure(cost['compute_cost'], ',.0f')}, "
+        f"people ${_figure(cost['people_cost'], ',.0f')}, "
+        f"fixed ${_figure(cost['fixed_cost'], ',.0f')}",
         "",
         f"Goal ({goal['experiments_per_month']} a month, p85 cycle <= "
         f"{goal['cycle_time_p85_days']} days over the last 30 days): "
@@ -133,10 +136,23 @@ def format_summary(result: SimulationResult) -> str:
         "Stage                      active d  waiting d  flow eff.",
     ]
     for row in result.stage_table().sort_values("bottleneck_rank").itertuples():
-        lines.append(f"{row.stage:<26} {row.active_days:8.2f} {row.waiting_days:10.2f} "
-                     f"{row.flow_efficiency:10.0%}")
-    lines.append(f"Bottleneck: {s['bottlenecks'][0]}")
+        lines.append(f"{row.stage:<26} {_figure(row.active_days, '8.2f')} "
+                     f"{_figure(row.waiting_days, '10.2f')} "
+                     f"{_figure(row.flow_efficiency, '10.0%')}")
+    if result.per_replication["completed"].sum() == 0:
+        lines.append("No experiment completed within the horizon: lengthen horizon_days or "
+                     "check the stage durations.")
+    else:
+        lines.append(f"Bottleneck: {s['bottlenecks'][0]}")
     return "\n".join(lines)
+
+
+def _figure(value: float | None, spec: str = ".1f") -> str:
+    """Format a figure, or 'n/a' (right-aligned to the spec's width) when there is none."""
+    if value is None or value != value:
+        width = spec.split(".")[0].rstrip(",")
+        return f"{'n/a':>{width}}" if width else "n/a"
+    return format(value, spec)
 
 
 def _percent(value: float | None) -> str:
@@ -172,4 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID_INPUT
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
+        return EXIT_FAILED
+    except BrokenPipeError:
+        # The reader of stdout went away (for example `| head`); there is nobody to tell.
+        sys.stderr.close()
         return EXIT_FAILED

@@ -7,6 +7,7 @@ of what the team may see, not a confidence interval of the mean.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -22,9 +23,17 @@ CYCLE_PERCENTILES = (50, 70, 85, 95)
 FORECAST_CONFIDENCE = 0.85
 
 
+def _nanmean(values: np.ndarray, axis: int | None = None):
+    """Return the mean ignoring NaN, and NaN without a warning where nothing is left."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(values, axis=axis)
+
+
 def _band(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return mean, 5th and 95th percentile along ``axis``, ignoring NaN."""
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         if np.all(np.isnan(values)):
             nan = np.full(np.delete(values.shape, axis), np.nan) if values.ndim > 1 else np.nan
             return nan, nan, nan
@@ -107,7 +116,7 @@ class SimulationResult:
         table = self.per_replication
         figures = _interval(table["cost_per_experiment"].to_numpy())
         for component in ("compute_cost", "people_cost", "fixed_cost"):
-            figures[component] = _number(np.nanmean(table[component].to_numpy()))
+            figures[component] = _number(_nanmean(table[component].to_numpy()))
         return figures
 
     def goal_outcome(self, goal: Goal | None = None,
@@ -151,7 +160,8 @@ class SimulationResult:
         """
         days = np.array([s.completion_days[count - 1] if len(s.completion_days) >= count
                          else np.inf for s in self.summaries])
-        day = float(np.quantile(days, confidence))
+        with np.errstate(invalid="ignore"):  # inf stands for "not within the horizon"
+            day = float(np.quantile(days, confidence))
         return None if math.isinf(day) else day
 
     def summary(self) -> dict:
@@ -223,7 +233,7 @@ class SimulationResult:
         waiting = np.stack([s.stage_waiting_days for s in self.summaries])
         queue = np.stack([s.stage_queue_length for s in self.summaries])
         with np.errstate(all="ignore"):
-            active_mean, waiting_mean = np.nanmean(active, axis=0), np.nanmean(waiting, axis=0)
+            active_mean, waiting_mean = _nanmean(active, axis=0), _nanmean(waiting, axis=0)
             efficiency = active_mean / (active_mean + waiting_mean)
         table = pd.DataFrame({
             "stage": [stage.name for stage in self.project.stages],
@@ -232,7 +242,9 @@ class SimulationResult:
             "flow_efficiency": efficiency,
             "queue_length": queue.mean(axis=0),
         })
-        table["bottleneck_rank"] = table["waiting_days"].rank(ascending=False, method="first")
+        # A stage no completed experiment passed through has no waiting figure; it ranks last.
+        waiting_or_zero = table["waiting_days"].fillna(-1.0)
+        table["bottleneck_rank"] = waiting_or_zero.rank(ascending=False, method="first")
         table["bottleneck_rank"] = table["bottleneck_rank"].astype(int)
         return table
 

@@ -93,3 +93,15 @@ def test_analyse_wip_sweep(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "stop paying after a limit of" in done.stdout
     assert list(pd.read_csv(out)["wip_limit"])[:3] == [1, 2, 3]
+
+
+def test_simulate_without_completions(tmp_path):
+    doc = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    doc["horizon_days"] = 2
+    doc["initial_work"] = []
+    path = tmp_path / "short.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    done = run_cli("simulate", str(path), "--reps", "5", "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    assert "No experiment completed within the horizon" in done.stdout
+    assert "Warning" not in done.stderr
