@@ -60,7 +60,7 @@ class UnitPool:
     waiting request at the head of the queue blocks the ones behind it, and returned units
     are handed on when the put event is processed. It schedules the same events in the same
     order as ``Container``, so results are identical, but without SimPy's generic resource
-    machinery: that machinery was about a quarter of a replication's time in a cProfile of
+    machinery: that machinery was about a fifth of a replication's time in a cProfile of
     the bundled example.
 
     Every visit returns the units it took, so a put can only wait for room when a phase
