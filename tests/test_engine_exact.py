@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas.testing
@@ -16,14 +17,14 @@ import pytest
 
 from simulation.engine import ACTIONABLE, IN_PROGRESS, STOPPED_EARLY, simulate_replication
 from simulation.metrics import summarize
-from simulation.model import Distribution, Project
+from simulation.model import Project
 from simulation.project_io import load_project
 from simulation.runner import ReplicationRunner
 from simulation.streams import DRAW_REWORK, ReplicationStreams
 from simulation.timeline import Phase, Timeline
 from simulation.validation import parse_project
 
-EXAMPLE = "resources/examples/recsys_team.json"
+EXAMPLE = Path(__file__).resolve().parent.parent / "resources" / "examples" / "recsys_team.json"
 MONDAY = "2027-01-04"
 THURSDAY = "2027-01-07"
 NINE_AM = 0.375
@@ -431,7 +432,7 @@ def test_same_seed_same_event_log():
     np.testing.assert_array_equal(first.finished_at, second.finished_at)
 
 
-def crn_project(review: Distribution | dict) -> Project:
+def crn_project(review: dict) -> Project:
     return tiny_project(
         [{"name": "design", "pool": "scientists",
           "duration": {"kind": "exponential", "mean": 0.5}},
