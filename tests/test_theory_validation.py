@@ -158,6 +158,8 @@ def window_statistics(timeline: Timeline, seed: int, replication: int) -> Window
 
 @pytest.fixture(scope="module")
 def workers():
+    # NOTE: spawned workers import this module by name to find ``window_statistics``. That
+    # works with pytest's default import mode (prepend), not with ``--import-mode=importlib``.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(WORKERS, mp_context=context) as executor:
         yield executor
