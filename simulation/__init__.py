@@ -18,10 +18,19 @@ from simulation.model import (
     Stage,
 )
 from simulation.project_io import load_project, project_to_dict, save_project
-from simulation.results import SimulationResult
 from simulation.runner import ReplicationRunner, RunCancelled, run_simulation
 from simulation.timeline import Phase, PoolHold, Timeline
 from simulation.validation import ProjectError, parse_project
+
+
+def __getattr__(name: str):
+    # SimulationResult loads pandas, which worker processes never need (PEP 562).
+    if name == "SimulationResult":
+        from simulation.results import SimulationResult
+
+        return SimulationResult
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -2,8 +2,9 @@
 
 The clock counts calendar days from the start date. A working day contributes one day of
 work over its 24 hours, and non-working days (the weekend, for a 5-day week) contribute none.
-So a 3-day task started on a Thursday morning finishes on Monday morning. ``hours_per_day``
-only converts working days into paid hours; it does not shorten the working day.
+So a 3-day task started at the beginning of a Thursday ends at the end of the next
+Monday. ``hours_per_day`` only converts working days into paid hours; it does not shorten
+the working day.
 """
 
 from __future__ import annotations

@@ -262,9 +262,10 @@ class Replication:
         env = self.env
         for index in range(1, len(self.phases)):
             env.process(self._switch_phase(index))
+        self.meeting_processes = {}
         for stage, weekdays in enumerate(self.rules.review_weekdays):
             if weekdays or any(phase.review_weekdays[stage] for phase in self.phases):
-                env.process(self._meetings(stage))
+                self.meeting_processes[stage] = env.process(self._meetings(stage))
         for hold in self.timeline.holds:
             env.process(self._hold(hold))
         self._start_initial_work()
@@ -456,6 +457,11 @@ class Replication:
             self._change_level(self.pools[pool], after - before)
         if self.wip is not None:
             self._change_level(self.wip, (new.wip_limit or 0) - (old.wip_limit or 0))
+        for stage, process in self.meeting_processes.items():
+            moved = (old.review_weekdays[stage] != new.review_weekdays[stage]
+                     or old.review_hour[stage] != new.review_hour[stage])
+            if moved and process.is_alive:
+                process.interrupt("meeting schedule changed")
 
     def _change_level(self, container: UnitPool, delta: int) -> None:
         if delta > 0:
@@ -476,12 +482,17 @@ class Replication:
         self.hold_records.append((pool, hold.units, started_at, finished_at))
 
     def _meetings(self, stage: int):
+        """Serve a review stage's queue at each meeting; a phase switch reschedules it."""
         env = self.env
         while True:
             next_at = self._next_meeting_at(stage, env.now)
-            if next_at is None:
-                return
-            yield env.timeout(next_at - env.now)
+            try:
+                if next_at is None:
+                    yield env.event()  # no meetings in this phase: wait for the next one
+                else:
+                    yield env.timeout(next_at - env.now)
+            except simpy.Interrupt:
+                continue
             queue = self.review_queues[stage]
             for _ in range(min(self.rules.review_slots[stage], len(queue))):
                 queue.popleft().succeed()

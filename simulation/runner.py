@@ -14,12 +14,15 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import TYPE_CHECKING
 
 from simulation.engine import simulate_replication
 from simulation.metrics import ReplicationSummary, summarize
 from simulation.model import Project
-from simulation.results import SimulationResult
 from simulation.timeline import Timeline
+
+if TYPE_CHECKING:
+    from simulation.results import SimulationResult
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +104,10 @@ class ReplicationRunner:
         summaries.sort(key=lambda summary: summary.replication)
         logger.info("ran %d replications of %r with seed %d on %d workers", replications,
                     timeline.baseline.name, seed, self.workers)
+        # Imported here: workers run replications only, and pandas would cost each of them
+        # a quarter of a second at start-up.
+        from simulation.results import SimulationResult
+
         return SimulationResult(timeline, summaries, seed)
 
     def _run_here(self, timeline, seed, chunks, progress, cancel) -> list[ReplicationSummary]:

@@ -19,7 +19,7 @@ from simulation.scenarios import (
     compare,
     run_scenarios,
 )
-from simulation.timeline import Timeline
+from simulation.timeline import Phase, Timeline
 
 SEED = 20261204
 
@@ -187,3 +187,21 @@ def test_ramp_up_phases_in_weekly():
     assert [phase.start_at for phase in timeline.phases] == [0, 7, 14, 21, 28]
     means = [phase.project.stages[2].duration.max for phase in timeline.phases]
     assert means == pytest.approx([1.5, 1.3125, 1.125, 0.9375, 0.75])
+
+
+def test_meeting_schedule_follows_phase_switch():
+    """Reviews move from Wednesdays to Mondays and Thursdays on day 14 (a Monday)."""
+    project = parse_project({
+        "schema_version": 1, "name": "Review team", "horizon_days": 28,
+        "calendar": {"enabled": False, "start_date": "2027-01-04"},
+        "demand": {"kind": "poisson", "per_week": 20},
+        "stages": [{"name": "review", "duration": {"kind": "fixed", "value": 0.01},
+                    "review": {"weekdays": [2], "slots": 50, "hour": 9}}],
+    })
+    stage = project.stages[0]
+    moved = replace(project, stages=(replace(stage, review=replace(stage.review,
+                                                                   weekdays=(0, 3))),))
+    timeline = Timeline(phases=(Phase(0.0, project), Phase(14.0, moved)))
+    log = simulate_replication(timeline, SEED, 0)
+    meeting_days = sorted({int(row[STARTED_AT]) for row in log.visits})
+    assert meeting_days == [2, 9, 14, 17, 21, 24]
