@@ -29,7 +29,7 @@ class SetValueCommand(QUndoCommand):
         self.typing = typing
 
     def redo(self) -> None:
-        self.document.set_value(self.path, self.new_value)
+        self.document.set_value(self.path, self.new_value, typing=self.typing)
 
     def undo(self) -> None:
         self.document.set_value(self.path, self.old_value)

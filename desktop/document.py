@@ -105,6 +105,7 @@ class ProjectDocument(QObject):
         self.file_path: Path | None = None
         self.project: Project | None = None
         self.problems: list[Problem] = []
+        self.last_edit_was_typing = False  # the newest change came from a keystroke
 
     def _on_clean_changed(self, _clean: bool) -> None:
         self.file_changed.emit()
@@ -150,7 +151,8 @@ class ProjectDocument(QObject):
 
     # -- writing: only undo commands call these -------------------------------------------
 
-    def set_value(self, path: Path_, value: Any) -> None:
+    def set_value(self, path: Path_, value: Any, typing: bool = False) -> None:
+        self.last_edit_was_typing = typing
         parent = self.value(path[:-1])
         if isinstance(parent, dict) and value is _MISSING:
             parent.pop(path[-1], None)
@@ -160,17 +162,20 @@ class ProjectDocument(QObject):
         self.revalidate()
 
     def insert_item(self, list_path: Path_, index: int, item: Any) -> None:
+        self.last_edit_was_typing = False
         self.value(list_path).insert(index, copy.deepcopy(item))
         self.list_changed.emit(list_path)
         self.revalidate()
 
     def remove_item(self, list_path: Path_, index: int) -> Any:
+        self.last_edit_was_typing = False
         item = self.value(list_path).pop(index)
         self.list_changed.emit(list_path)
         self.revalidate()
         return item
 
     def move_item(self, list_path: Path_, source: int, target: int) -> None:
+        self.last_edit_was_typing = False
         items = self.value(list_path)
         items.insert(target, items.pop(source))
         self.list_changed.emit(list_path)
@@ -185,6 +190,7 @@ class ProjectDocument(QObject):
                       "scenarios": copy.deepcopy(scenarios),
                       "interventions": copy.deepcopy(interventions or [])}
         self.file_path = file_path
+        self.last_edit_was_typing = False
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self.reset.emit()

@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
         if immediately:
             self.controller.run_now(request)
         else:
-            self.controller.request(request)
+            self.controller.request(request, typing=self.document.last_edit_was_typing)
             self.show_status("Edited: the simulation reruns after a short pause.")
 
     def run_now(self) -> None:

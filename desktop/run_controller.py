@@ -1,10 +1,14 @@
 """Runs the simulation off the GUI thread: a quick preview, then the full run.
 
 One ``ReplicationRunner`` with its worker processes lives as long as the window. Runs go
-through a ``QThreadPool`` with a single thread, so at most one run uses the runner at a time;
+to one ``QThread`` that handles one request at a time, so at most one run uses the runner;
 a newer request sets the older run's cancel event, and the older run ends with
-``RunCancelled`` within one runner poll (50 ms) before the newer one starts. The worker
-thread never touches a widget: it emits signals, which Qt delivers in the GUI thread.
+``RunCancelled`` within one runner poll (50 ms) before the newer one starts. The run thread
+never touches a widget: it emits signals, which Qt delivers in the GUI thread.
+
+NOTE: a ``QThread`` with a worker object rather than ``QThreadPool`` runnables, because a
+runnable that Qt deletes after its run leaves a stale Python wrapper behind in PySide6, and
+a later object at the same address then comes back to Python with the runnable's type.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from desktop import scenario_wiring
 from desktop.figures import RunFigures, scenario_figures
@@ -37,8 +41,12 @@ class RunRequest:
     seed: int
 
 
-class _RunSignals(QObject):
-    """Signals of one run, emitted from the worker thread and received in the GUI thread."""
+class _RunWorker(QObject):
+    """Lives in the run thread: runs the phases of one request at a time, emitting signals.
+
+    Requests arrive as queued calls, so they run one after another; each carries its own
+    cancel event, which the GUI thread sets when a newer request supersedes it.
+    """
 
     phase_started = Signal(int, str, int)  # run id, phase, replications in total
     progress = Signal(int, int, int)  # run id, replications done, in total
@@ -47,54 +55,59 @@ class _RunSignals(QObject):
     failed = Signal(int, str)
     finished = Signal(int)
 
-
-class _RunTask(QRunnable):
-    """Runs the preview and then the full run of one request in a pool thread."""
-
-    def __init__(self, run_id: int, request: RunRequest, phases: list[tuple[str, int]],
-                 runner: ReplicationRunner, cancel: threading.Event, signals: _RunSignals):
+    def __init__(self, runner: ReplicationRunner):
         super().__init__()
-        self.setAutoDelete(True)
-        self.run_id, self.request, self.phases = run_id, request, phases
-        self.runner, self.cancel, self.signals = runner, cancel, signals
+        self.runner = runner
 
-    def run(self) -> None:
+    @Slot()
+    def start_runner(self) -> None:
         try:
-            for phase, replications in self.phases:
-                if self.cancel.is_set():
-                    raise RunCancelled()
-                self._run_phase(phase, replications)
-        except RunCancelled:
-            self.signals.cancelled.emit(self.run_id)
-        except Exception as error:  # noqa: BLE001 - every failure must reach the user
-            logger.exception("run %d failed", self.run_id)
-            self.signals.failed.emit(self.run_id, f"{type(error).__name__}: {error}")
-        finally:
-            self.signals.finished.emit(self.run_id)
+            started = time.perf_counter()
+            self.runner.start()
+            logger.info("started %d worker processes in %.2f s", self.runner.workers,
+                        time.perf_counter() - started)
+        except Exception:  # noqa: BLE001 - the first run reports the failure again
+            logger.exception("could not start the worker processes")
 
-    def _run_phase(self, phase: str, replications: int) -> None:
-        request = self.request
+    @Slot(int, object, object, object)
+    def run(self, run_id: int, request: RunRequest, phases: list[tuple[str, int]],
+            cancel: threading.Event) -> None:
+        try:
+            for phase, replications in phases:
+                if cancel.is_set():
+                    raise RunCancelled()
+                self._run_phase(run_id, request, phase, replications, cancel)
+        except RunCancelled:
+            self.cancelled.emit(run_id)
+        except Exception as error:  # noqa: BLE001 - every failure must reach the user
+            logger.exception("run %d failed", run_id)
+            self.failed.emit(run_id, f"{type(error).__name__}: {error}")
+        finally:
+            self.finished.emit(run_id)
+
+    def _run_phase(self, run_id: int, request: RunRequest, phase: str, replications: int,
+                   cancel: threading.Event) -> None:
         models = scenario_wiring.run_models(request.project, request.scenarios,
                                             request.interventions)
         total = replications * len(models)
-        self.signals.phase_started.emit(self.run_id, phase, total)
+        self.phase_started.emit(run_id, phase, total)
         started = time.perf_counter()
         figures = {}
         for number, (name, model) in enumerate(models.items()):
             done_before = number * replications
 
             def progress(done: int, _total: int, before: int = done_before) -> None:
-                self.signals.progress.emit(self.run_id, before + done, total)
+                self.progress.emit(run_id, before + done, total)
 
             result = self.runner.run(model, replications, request.seed, progress=progress,
-                                     cancel=self.cancel)
+                                     cancel=cancel)
             figures[name] = scenario_figures(name, result)
-        logger.info("%s run %d: %d scenarios x %d replications in %.2f s", phase, self.run_id,
+        logger.info("%s run %d: %d scenarios x %d replications in %.2f s", phase, run_id,
                     len(models), replications, time.perf_counter() - started)
         run_figures = RunFigures(phase=phase, scenarios=figures,
                                  baseline=scenario_wiring.baseline_name(request.scenarios),
                                  replications=replications, seed=request.seed)
-        self.signals.figures_ready.emit(self.run_id, run_figures)
+        self.figures_ready.emit(run_id, run_figures)
 
 
 class RunController(QObject):
@@ -106,49 +119,61 @@ class RunController(QObject):
     figures_ready = Signal(object)  # RunFigures of the newest run
     run_failed = Signal(str)
     run_cancelled = Signal()
+    _run_requested = Signal(int, object, object, object)  # to the worker: id, request, ...
+    _start_requested = Signal()
 
     def __init__(self, runner: ReplicationRunner, settings: RunSettings,
                  parent: QObject | None = None):
         super().__init__(parent)
         self.runner = runner
         self.settings = settings
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
+        self.thread = QThread(self)
+        self.thread.setObjectName("simulation runs")
+        self._worker = _RunWorker(runner)
+        self._worker.moveToThread(self.thread)
+        self._run_requested.connect(self._worker.run)
+        self._start_requested.connect(self._worker.start_runner)
+        self._worker.phase_started.connect(self._on_phase_started)
+        self._worker.progress.connect(self._on_progress)
+        self._worker.figures_ready.connect(self._on_figures_ready)
+        self._worker.cancelled.connect(self._on_cancelled)
+        self._worker.failed.connect(self._on_failed)
+        self._worker.finished.connect(self._on_finished)
+        self.thread.start()
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
-        self._debounce.setInterval(settings.debounce_ms)
         self._debounce.timeout.connect(self._start_pending)
         self._pending: RunRequest | None = None
         self._next_id = 0
         self._current_id = -1
         self._cancel: threading.Event | None = None
-        self._signals: dict[int, _RunSignals] = {}
+        self._active: set[int] = set()  # runs sent to the worker and not finished yet
         self._user_cancelled_id = -1
         self._closed = False
 
     @property
+    def pause_ms(self) -> int | None:
+        """Return the pause before the pending run starts, or ``None`` if none is pending."""
+        return self._debounce.interval() if self._debounce.isActive() else None
+
+    @property
     def is_busy(self) -> bool:
-        return bool(self._signals) or self._debounce.isActive()
+        return bool(self._active) or self._debounce.isActive()
 
     def start_workers(self) -> None:
         """Start the worker processes in the background, ahead of the first run."""
-        task = QRunnable.create(self._start_runner)
-        self.pool.start(task)
+        self._start_requested.emit()
 
-    def _start_runner(self) -> None:
-        try:
-            started = time.perf_counter()
-            self.runner.start()
-            logger.info("started %d worker processes in %.2f s", self.runner.workers,
-                        time.perf_counter() - started)
-        except Exception:  # noqa: BLE001 - the first run reports the failure again
-            logger.exception("could not start the worker processes")
+    def request(self, request: RunRequest, typing: bool = False) -> None:
+        """Run ``request`` after a pause; a newer request replaces it and restarts the pause.
 
-    def request(self, request: RunRequest) -> None:
-        """Run ``request`` after the debounce pause; a newer request replaces it."""
+        The pause is ``debounce_ms`` after a keystroke (``typing``), so that typing a
+        number runs once, and the shorter ``commit_delay_ms`` after any other edit.
+        """
         self._cancel_current()
         self._pending = request
-        self._debounce.start()
+        delay = self.settings.debounce_ms if typing else self.settings.commit_delay_ms
+        self._debounce.start(delay)
         self.busy_changed.emit(True)
 
     def run_now(self, request: RunRequest) -> None:
@@ -164,7 +189,7 @@ class RunController(QObject):
         self._pending = None
         self._user_cancelled_id = self._current_id
         self._cancel_current()
-        if had_work and not self._signals:
+        if had_work and not self._active:
             self.busy_changed.emit(False)
             self.run_cancelled.emit()
 
@@ -176,7 +201,8 @@ class RunController(QObject):
         self._debounce.stop()
         self._pending = None
         self._cancel_current()
-        finished = self.pool.waitForDone(timeout_ms)
+        self.thread.quit()  # after the current run, which the cancel ends within 50 ms
+        finished = self.thread.wait(timeout_ms)
         self.runner.close()
         logger.info("run controller shut down")
         return finished
@@ -195,20 +221,13 @@ class RunController(QObject):
         self._next_id += 1
         run_id = self._current_id = self._next_id
         self._cancel = threading.Event()
-        signals = _RunSignals()
-        signals.phase_started.connect(self._on_phase_started)
-        signals.progress.connect(self._on_progress)
-        signals.figures_ready.connect(self._on_figures_ready)
-        signals.cancelled.connect(self._on_cancelled)
-        signals.failed.connect(self._on_failed)
-        signals.finished.connect(self._on_finished)
-        self._signals[run_id] = signals
+        self._active.add(run_id)
         phases = [(PREVIEW, self.settings.preview_replications),
                   (FULL, self.settings.full_replications)]
         if phases[0][1] >= phases[1][1]:
             phases = phases[1:]
         self.busy_changed.emit(True)
-        self.pool.start(_RunTask(run_id, request, phases, self.runner, self._cancel, signals))
+        self._run_requested.emit(run_id, request, phases, self._cancel)
 
     # -- signals from the worker thread, delivered in the GUI thread ------------------------
 
@@ -234,6 +253,6 @@ class RunController(QObject):
             self.run_failed.emit(message)
 
     def _on_finished(self, run_id: int) -> None:
-        self._signals.pop(run_id, None)
-        if not self._signals and not self._debounce.isActive() and self._pending is None:
+        self._active.discard(run_id)
+        if not self._active and not self._debounce.isActive() and self._pending is None:
             self.busy_changed.emit(False)

@@ -14,6 +14,7 @@ from PySide6.QtCore import QByteArray, QSettings
 ORGANIZATION = "ExperimentVelocityPlanner"
 APPLICATION = "Experiment Velocity Planner"
 MAX_RECENT_FILES = 8
+DELAYS = ("debounce_ms", "commit_delay_ms")
 THEMES = ("system", "light", "dark")
 
 
@@ -25,7 +26,10 @@ class RunSettings:
     full_replications: int = 1000
     workers: int = 2  # spawned worker processes; 1 runs in the GUI process's worker thread
     seed: int = 1
-    debounce_ms: int = 300  # pause after the last edit before a run starts
+    debounce_ms: int = 300  # pause after the last keystroke in a typed field before a run
+    # Pause after a committed edit (a table cell, a toggle, a choice, undo or redo) before a
+    # run; short, only so that a burst of such edits ends in one run.
+    commit_delay_ms: int = 50
 
 
 class Settings:
@@ -83,7 +87,7 @@ class Settings:
         for field in fields(RunSettings):
             raw = self.store.value(f"run/{field.name}", getattr(defaults, field.name))
             try:
-                values[field.name] = max(int(raw), 0 if field.name == "debounce_ms" else 1)
+                values[field.name] = max(int(raw), 0 if field.name in DELAYS else 1)
             except (TypeError, ValueError):
                 values[field.name] = getattr(defaults, field.name)
         return RunSettings(**values)

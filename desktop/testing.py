@@ -25,7 +25,7 @@ from desktop.settings import RunSettings, Settings
 
 # Few replications, in-process, and a short pause after edits, so a test runs in seconds.
 FAST_RUNS = RunSettings(preview_replications=6, full_replications=30, workers=1, seed=3,
-                        debounce_ms=30)
+                        debounce_ms=30, commit_delay_ms=10)
 
 
 @dataclass
@@ -82,14 +82,14 @@ def no_leaks(qapp, monkeypatch):
     open_windows = [widget.windowTitle() or type(widget).__name__
                     for widget in QApplication.topLevelWidgets() if widget.isVisible()]
     running = [controller for controller in controllers
-               if controller.pool.activeThreadCount() > 0]
+               if controller.is_busy or controller.thread.isRunning()]
     workers = multiprocessing.active_children()
     for controller in controllers:  # clean up before failing, so one leak fails one test
         controller.shutdown()
     for widget in QApplication.topLevelWidgets():
         widget.close()
     assert open_windows == [], f"the test left windows open: {open_windows}"
-    assert running == [], f"the test left {len(running)} run(s) going"
+    assert running == [], f"the test left {len(running)} run thread(s) going"
     assert workers == [], f"the test left worker processes alive: {workers}"
 
 

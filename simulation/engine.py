@@ -273,6 +273,8 @@ class Replication:
             env.process(self._poisson_arrivals())
         else:
             env.process(self._backlog())
+        # NOTE: SimPy stops before the events at exactly the horizon, so an experiment that
+        # finishes at that instant counts as in progress. It matters only for fixed durations.
         env.run(until=self.horizon)
         return self._log()
 

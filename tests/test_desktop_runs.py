@@ -76,7 +76,7 @@ def test_duration_edit_reruns_and_changes_throughput(qtbot, make_window):
 
 def test_edits_in_quick_succession_run_once(qtbot, make_window):
     window = make_window(RunSettings(preview_replications=4, full_replications=8, workers=1,
-                                     debounce_ms=200))
+                                     debounce_ms=200, commit_delay_ms=200))
     open_example_and_wait(qtbot, window)
     started = []
     window.controller.phase_started.connect(lambda phase, _total: started.append(phase))
@@ -88,6 +88,22 @@ def test_edits_in_quick_succession_run_once(qtbot, make_window):
         pass
     wait_until_idle(qtbot, window)
     assert started == [PREVIEW, FULL]
+
+
+def test_typing_waits_longer_than_a_cell_edit(qtbot, make_window):
+    window = make_window(RunSettings(preview_replications=4, full_replications=8, workers=1,
+                                     debounce_ms=250, commit_delay_ms=20))
+    open_example_and_wait(qtbot, window)
+    cost = next(field for field in window.editor.project_settings.binder.fields
+                if field.relative_path == ("fixed_cost_per_experiment",))
+
+    qtbot.keyClicks(cost.editor, "5")
+    assert window.controller.pause_ms == 250
+    model = window.editor.stages.model
+    model.setData(model.index(0, MAX_COLUMN), "0.9", Qt.ItemDataRole.EditRole)
+    assert window.controller.pause_ms == 20
+    wait_until_idle(qtbot, window)
+    assert window.dashboard.figures.baseline_figures.cost_per_experiment > 3000
 
 
 def test_cancel_keeps_previous_figures(qtbot, make_window):
@@ -163,5 +179,5 @@ def test_close_during_run_stops_workers(qtbot, make_window):
     assert window.close()
 
     assert multiprocessing.active_children() == []
-    assert window.controller.pool.activeThreadCount() == 0
+    assert window.controller.thread.isFinished()
     assert not window.isVisible()

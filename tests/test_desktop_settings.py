@@ -16,12 +16,12 @@ def settings(tmp_path):
 def test_run_settings_default(settings):
     assert settings.run_settings() == RunSettings(preview_replications=40,
                                                   full_replications=1000, workers=2, seed=1,
-                                                  debounce_ms=300)
+                                                  debounce_ms=300, commit_delay_ms=50)
 
 
 def test_run_settings_round_trip(settings):
     chosen = RunSettings(preview_replications=10, full_replications=200, workers=1, seed=9,
-                         debounce_ms=0)
+                         debounce_ms=0, commit_delay_ms=0)
     settings.set_run_settings(chosen)
     assert settings.run_settings() == chosen
 
