@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -91,6 +92,27 @@ def run_application(arguments: list[str]) -> int:
     window = build_window(settings)
     window.show()
     QTimer.singleShot(0, lambda: open_initial_project(window, options))
+    watchdog = close_on_termination(window)
     status = app.exec()
+    watchdog.stop()
     window.controller.shutdown()
     return status
+
+
+def close_on_termination(window) -> QTimer:
+    """Close the window cleanly at SIGINT or SIGTERM, so the worker processes stop too.
+
+    Python runs signal handlers only between bytecodes, so a timer hands it control while
+    Qt's event loop waits; the returned timer must live as long as the loop.
+    """
+
+    def handle(signal_number: int, _frame) -> None:
+        logger.info("closing at signal %d", signal_number)
+        QTimer.singleShot(0, window.close_without_asking)
+
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, handle)
+    timer = QTimer()
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+    return timer

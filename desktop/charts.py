@@ -50,6 +50,8 @@ class Chart(pg.PlotWidget):
         self.setMinimumSize(180, 150)
         self.setMenuEnabled(False)
         self.getPlotItem().hideButtons()
+        # Room on the right for the last tick label and labels of lines near the edge.
+        self.getPlotItem().layout.setContentsMargins(2, 2, 14, 2)
         self.getViewBox().setMouseEnabled(x=False, y=False)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._themed = True
@@ -179,7 +181,9 @@ class ThroughputChart(_BandChart):
 
     def draw(self, figures: RunFigures) -> None:
         if len(figures.scenarios) > 1:
-            self.getPlotItem().addLegend(offset=(5, 5), labelTextColor=self.text_colour())
+            backdrop = palette.with_alpha(palette.role_colour(QPalette.ColorRole.Base), 210)
+            self.getPlotItem().addLegend(offset=(5, 5), labelTextColor=self.text_colour(),
+                                         brush=backdrop)
         super().draw(figures)
 
 
@@ -205,10 +209,11 @@ class CumulativeChart(_BandChart):
             pen.setStyle(Qt.PenStyle.DashLine)
             line = pg.PlotDataItem(days, days * goal / 30.0, pen=pen)
             self.getPlotItem().addItem(line)
+            # Below the line's upper end, inside the plot at any width.
             label = pg.TextItem(f"goal pace {goal:g}/month", color=self.text_colour(),
-                                anchor=(0, 0))
-            middle = days[-1] * 0.45
-            label.setPos(middle, middle * goal / 30.0)
+                                anchor=(1, 0))
+            end = days[-1] * 0.97
+            label.setPos(end, end * goal / 30.0)
             self.getPlotItem().addItem(label)
             top = max(days[-1] * goal / 30.0, float(np.nanmax(band.high)))
             self.getPlotItem().setYRange(0, top * 1.05, padding=0)
@@ -261,7 +266,7 @@ class CycleTimeChart(Chart):
                     pos=days, angle=90, label=label,
                     pen=self.scenario_pen(name, 1.2, PERCENTILE_STYLES[percentile]),
                     labelOpts={"position": LABEL_POSITIONS[percentile],
-                               "color": self.text_colour(), "anchors": [(0, 0.5), (0, 0.5)]})
+                               "color": self.text_colour(), "anchors": [(1, 0.5), (1, 0.5)]})
                 item.addItem(line)
 
     def describe(self, x: float, y: float) -> str | None:
@@ -293,10 +298,8 @@ class _GroupedBars(Chart):
         """Return the centre and thickness of a bar in category units."""
         count = len(figures.scenarios)
         thickness = self.group_width / count
-        centre = category - self.group_width / 2 + thickness * (scenario + 0.5)
-        if self.horizontal:  # first scenario on top, reading order
-            centre = category + self.group_width / 2 - thickness * (scenario + 0.5)
-        return centre, thickness
+        # Left to right, or top to bottom on the inverted axis of horizontal bars.
+        return category - self.group_width / 2 + thickness * (scenario + 0.5), thickness
 
     def draw_category_axis(self, names: list[str]) -> None:
         axis = self.getPlotItem().getAxis("left" if self.horizontal else "bottom")
@@ -333,9 +336,13 @@ class _GroupedBars(Chart):
 class StageTimeChart(_GroupedBars):
     """Days per experiment in each stage: active work solid, waiting translucent."""
 
-    title = "Days per stage: work + waiting"
+    title = "Time per stage"
     x_label = "days per experiment"
     horizontal = True
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setToolTip("Days per experiment in each stage: work solid, waiting pale")
 
     def categories(self, figures: RunFigures) -> list[str]:
         return list(figures.baseline_figures.stage_names)

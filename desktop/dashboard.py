@@ -140,7 +140,7 @@ class SummaryCard(QFrame):
         self.value.setText(self.spec.format(baseline))
         detail = card_detail(self.spec.key, figures.baseline_figures)
         if len(figures.scenarios) > 1:
-            detail = f"{figures.baseline} (baseline); {detail}"
+            detail = f"{figures.baseline}: {detail}"
         self.detail.setText(detail)
         while self.rows.count():
             widget = self.rows.takeAt(0).widget()
@@ -150,12 +150,22 @@ class SummaryCard(QFrame):
         for row, (name, scenario) in enumerate(others):
             value = scenario.headline[self.spec.key]
             change = self.spec.format_change(value, baseline)
-            self.rows.addWidget(_swatch(colours.get(name, "#888888")), row, 0)
-            text = QLabel(f"{name}: {self.spec.format(value)}")
+            self.rows.addWidget(_swatch(colours.get(name, "#888888")), row, 0,
+                                Qt.AlignmentFlag.AlignTop)
+            # The swatch names the scenario, as in the charts' legend and the scenario list;
+            # the name itself is in the tooltip, so long names do not widen the window.
+            text = QLabel(f"{self.spec.format(value)}  {change}")
+            text.setWordWrap(True)
             text.setToolTip(f"{name}: {self.spec.format(value)}, {change} against "
                             f"{figures.baseline}")
             self.rows.addWidget(text, row, 1)
-            self.rows.addWidget(QLabel(change), row, 2, Qt.AlignmentFlag.AlignRight)
+        self.rows.setColumnStretch(1, 1)
+
+    def row_texts(self) -> list[str]:
+        """Return the text of each compared scenario's row, in order."""
+        return [self.rows.itemAtPosition(row, 1).widget().text()
+                for row in range(self.rows.rowCount())
+                if self.rows.itemAtPosition(row, 1) is not None]
 
     def value_text(self) -> str:
         return self.value.text()
@@ -208,7 +218,7 @@ class Dashboard(QWidget):
         for index, chart in enumerate(self.charts.values()):
             grid.addWidget(chart, index // 3, index % 3)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(0, 0, 4, 0)
         layout.addWidget(self.banner)
         layout.addWidget(self.stale_notice)
         layout.addLayout(card_row)

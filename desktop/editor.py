@@ -39,7 +39,7 @@ from desktop.table_models import (
 
 # Pixels for name, pool, units, distribution and the first two duration parameters; the
 # last column stretches. They fit the editor at its share of a 1280-pixel-wide window.
-STAGE_COLUMN_WIDTHS = (125, 100, 42, 84, 66, 66)
+STAGE_COLUMN_WIDTHS = (112, 100, 40, 82, 78, 78)
 
 
 class ListEditor(QWidget):
@@ -276,8 +276,8 @@ class EditorPanel(QWidget):
         self.stages.current_row_changed.connect(self.stage_details.set_stage)
         stages_tab = QWidget()
         stages_layout = QVBoxLayout(stages_tab)
-        stages_layout.addWidget(self.stages, 3)
-        stages_layout.addWidget(_scrolling(self.stage_details), 2)
+        stages_layout.addWidget(self.stages, 1)
+        stages_layout.addWidget(_scrolling(self.stage_details), 1)
 
         self.pools = ListEditor(make_pool_model(document), column_widths=(140, 90, 80))
         self.project_settings = ProjectSettings(document)
@@ -286,7 +286,7 @@ class EditorPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(stages_tab, "Stages")
         self.tabs.addTab(self.pools, "Pools")
-        self.tabs.addTab(_scrolling(self.project_settings), "Demand, calendar and goal")
+        self.tabs.addTab(_scrolling(self.project_settings), "Project")
         self.tabs.addTab(self.scenarios, "Scenarios")
 
         layout = QVBoxLayout(self)

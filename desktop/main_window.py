@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self.document = ProjectDocument(self)
         self._reset_pending = False
         self._closing = False
+        self._keep_recovery = False
         self.setAcceptDrops(True)
         self.setObjectName("mainWindow")
 
@@ -80,7 +81,7 @@ class MainWindow(QMainWindow):
         self.vertical_splitter.setStretchFactor(0, 0)
         self.vertical_splitter.setStretchFactor(1, 1)
         self.vertical_splitter.setSizes([140, 660])
-        self.horizontal_splitter.setSizes([560, 880])
+        self.horizontal_splitter.setSizes([610, 830])
         self.setCentralWidget(self.vertical_splitter)
         self.resize(1440, 900)
 
@@ -450,9 +451,18 @@ class MainWindow(QMainWindow):
         self.autosave_timer.stop()
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.controller.shutdown()
-        self.recovery.clear()
+        if not self._keep_recovery:
+            self.recovery.clear()
         event.accept()
         logger.info("window closed")
+
+    def close_without_asking(self) -> None:
+        """Close at a termination signal: unsaved changes stay in the recovery file."""
+        self._closing = True
+        self._keep_recovery = self.document.is_modified
+        if self._keep_recovery:
+            self.autosave()
+        self.close()
 
 
 def _dropped_project(event: QDragEnterEvent | QDropEvent) -> Path | None:

@@ -69,10 +69,11 @@ class ScenarioPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.list, 1)
+        self.list.setMinimumHeight(70)
         layout.addLayout(buttons)
         layout.addLayout(form)
         layout.addWidget(self.note)
-        layout.addWidget(self.interventions, 2)
+        layout.addWidget(self.interventions, 4)
 
         document.reset.connect(self.refresh)
         document.list_changed.connect(self._on_list_changed)

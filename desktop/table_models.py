@@ -300,7 +300,7 @@ def _parameter(position: int) -> Column:
             return f"{len(duration.get('samples', []))} samples"
         return None
 
-    title = "Duration (days)" if position == 0 else ""
+    title = "Duration" if position == 0 else ""
     return Column(title, field, kind="number", label=label, read_only_text=empirical_text,
                   tooltip="Duration parameters in days; which ones depends on the distribution")
 

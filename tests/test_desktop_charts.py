@@ -135,12 +135,11 @@ def test_cards_compare_with_baseline(qtbot, two_scenarios):
     card = dashboard.cards["experiments_per_month"]
     baseline = two_scenarios.baseline_figures.experiments_per_month
     assert card.value_text() == f"{baseline:,.1f}"
-    change = card.rows.itemAtPosition(0, 2).widget().text()
-    assert change.startswith("+1.5 (+")
+    other = two_scenarios.scenarios["Other"].experiments_per_month
+    assert card.row_texts() == [f"{other:.1f}  +1.5 (+{1.5 / baseline:.0%})"]
     goal = dashboard.cards["goal_probability"]
     assert goal.value_text() == "0%"
-    assert goal.detail.text() == (
-        "Baseline (baseline); goal: 20 a month, p85 within 5 d (last 30 days)")
+    assert goal.detail.text() == "Baseline: goal: 20 a month, p85 within 5 d (last 30 days)"
 
 
 def test_flow_diagram_highlights_bottleneck(qtbot, figures):

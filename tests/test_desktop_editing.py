@@ -165,8 +165,8 @@ def test_scenario_with_intervention_runs_beside_baseline(qtbot, make_window):
             for item in chart.getPlotItem().listDataItems() if item.name()}
     assert pens == {"Baseline": palette.scenario_colour(0), "Scenario": palette.scenario_colour(1)}
     card = window.dashboard.cards["experiments_per_month"]
-    assert card.rows.itemAtPosition(0, 1).widget().text().startswith("Scenario: ")
-    assert card.rows.itemAtPosition(0, 2).widget().text().startswith("+")
+    [row] = card.row_texts()
+    assert row.startswith(f"{faster:.1f}  +")
 
 
 def test_start_week_edit_is_undoable(qtbot, make_window):

@@ -193,3 +193,16 @@ def test_window_state_persists(qtbot, make_window, tmp_path):
         assert reopened.toolbar.isHidden()
     finally:
         reopened.close()
+
+
+def test_termination_keeps_unsaved_changes(qtbot, make_window, dialogs):
+    window = make_window(TINY_RUNS)
+    window.new_from_example()
+    wait_until_idle(qtbot, window)
+    commands.edit_value(window.document, ("project", "wip_limit"), 4)
+
+    window.close_without_asking()
+
+    assert dialogs.questions == []
+    assert not window.isVisible()
+    assert window.recovery.load().project["wip_limit"] == 4
