@@ -51,7 +51,7 @@ def build_window(settings: settings_module.Settings, recovery=None):
     """Create the runner, the run controller and the main window; start the workers.
 
     The simulation and chart modules are imported here rather than at the top, so that
-    ``velocity-planner --help`` and argument errors answer without loading them.
+    ``velocity-planner --help`` and argument errors return without loading them.
     """
     from desktop.main_window import MainWindow
     from desktop.recovery import RecoveryStore
@@ -103,7 +103,7 @@ def close_on_termination(window) -> QTimer:
     """Close the window cleanly at SIGINT or SIGTERM, so the worker processes stop too.
 
     Python runs signal handlers only between bytecodes, so a timer hands it control while
-    Qt's event loop waits; the returned timer must live as long as the loop.
+    Qt's event loop waits. The returned timer must live as long as the loop.
     """
 
     def handle(signal_number: int, _frame) -> None:

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -98,9 +97,7 @@ def card_detail(key: str, figures: ScenarioFigures) -> str:
 
 def _swatch(colour: str) -> QLabel:
     label = QLabel()
-    pixmap = QPixmap(10, 10)
-    pixmap.fill(QColor(colour))
-    label.setPixmap(pixmap)
+    label.setPixmap(palette.swatch(colour))
     label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
     return label
 
@@ -152,8 +149,8 @@ class SummaryCard(QFrame):
             change = self.spec.format_change(value, baseline)
             self.rows.addWidget(_swatch(colours.get(name, "#888888")), row, 0,
                                 Qt.AlignmentFlag.AlignTop)
-            # The swatch names the scenario, as in the charts' legend and the scenario list;
-            # the name itself is in the tooltip, so long names do not widen the window.
+            # The swatch names the scenario, as in the charts' legend and the scenario list.
+            # The name itself is in the tooltip, so long names do not widen the window.
             text = QLabel(f"{self.spec.format(value)}  {change}")
             text.setWordWrap(True)
             text.setToolTip(f"{name}: {self.spec.format(value)}, {change} against "

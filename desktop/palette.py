@@ -7,7 +7,7 @@ backgrounds. Everything else in the window takes its colours from the Qt palette
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
 SCENARIO_COLOURS = (
@@ -41,3 +41,12 @@ def role_colour(role: QPalette.ColorRole, group=QPalette.ColorGroup.Active) -> Q
 
 def is_dark() -> bool:
     return role_colour(QPalette.ColorRole.Window).lightness() < 128
+
+
+def swatch(colour: str, size: int = 10) -> QPixmap:
+    """Return a square of ``colour``, ``size`` logical pixels wide, sharp at high DPI."""
+    ratio = QApplication.instance().devicePixelRatio()
+    pixmap = QPixmap(round(size * ratio), round(size * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(QColor(colour))
+    return pixmap

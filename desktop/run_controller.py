@@ -1,9 +1,9 @@
 """Runs the simulation off the GUI thread: a quick preview, then the full run.
 
 One ``ReplicationRunner`` with its worker processes lives as long as the window. Runs go
-to one ``QThread`` that handles one request at a time, so at most one run uses the runner;
-a newer request sets the older run's cancel event, and the older run ends with
-``RunCancelled`` within one runner poll (50 ms) before the newer one starts. The run thread
+to one ``QThread`` that handles one request at a time, so at most one run uses the runner.
+A newer request sets the older run's cancel event, so the older run ends with
+``RunCancelled`` within one runner poll (50 ms) and the newer one starts. The run thread
 never touches a widget: it emits signals, which Qt delivers in the GUI thread.
 
 NOTE: a ``QThread`` with a worker object rather than ``QThreadPool`` runnables, because a
@@ -33,7 +33,7 @@ PREVIEW, FULL = "preview", "full"
 
 @dataclass(frozen=True)
 class RunRequest:
-    """What to simulate: the project and its scenarios, all with the same seed."""
+    """The project and scenarios to simulate, all with the same seed."""
 
     project: Project
     scenarios: list[dict]
@@ -42,9 +42,9 @@ class RunRequest:
 
 
 class _RunWorker(QObject):
-    """Lives in the run thread: runs the phases of one request at a time, emitting signals.
+    """The run thread's worker: runs the phases of one request at a time, emitting signals.
 
-    Requests arrive as queued calls, so they run one after another; each carries its own
+    Requests arrive as queued calls, so they run one after another. Each carries its own
     cancel event, which the GUI thread sets when a newer request supersedes it.
     """
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -101,9 +100,7 @@ class ScenarioPanel(QWidget):
             name = str(scenario.get("name", ""))
             label = f"{name} (baseline)" if scenario.get("baseline") else name
             item = QListWidgetItem(label)
-            swatch = QPixmap(12, 12)
-            swatch.fill(QColor(palette.scenario_colour(index)))
-            item.setIcon(swatch)
+            item.setIcon(palette.swatch(palette.scenario_colour(index), 12))
             self.list.addItem(item)
         self.list.setCurrentRow(min(max(row, 0), self.list.count() - 1))
         self.list.blockSignals(False)

@@ -20,7 +20,7 @@ THEMES = ("system", "light", "dark")
 
 @dataclass(frozen=True)
 class RunSettings:
-    """How the window simulates: replications of the preview and the full run, and more."""
+    """The window's run settings: replications of the preview and the full run, and more."""
 
     preview_replications: int = 40
     full_replications: int = 1000
@@ -28,7 +28,7 @@ class RunSettings:
     seed: int = 1
     debounce_ms: int = 300  # pause after the last keystroke in a typed field before a run
     # Pause after a committed edit (a table cell, a toggle, a choice, undo or redo) before a
-    # run; short, only so that a burst of such edits ends in one run.
+    # run. It is short because it only makes a burst of such edits end in one run.
     commit_delay_ms: int = 50
 
 

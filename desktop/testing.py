@@ -2,7 +2,8 @@
 
 ``no_leaks`` fails a test that leaves a window open, a run controller with a running task,
 or a worker process alive. ``dialogs`` replaces the modal message boxes and file dialogs,
-which would otherwise block a test forever, with recorders that return set answers.
+which would otherwise block a test forever, with recorders that return the buttons and file
+names a test sets.
 ``make_window`` builds the real main window with a temporary settings file and recovery
 folder, and small, fast run settings unless a test asks for others; it closes its windows
 after the test, and fails the test if one of them was still running a simulation.
@@ -30,7 +31,7 @@ FAST_RUNS = RunSettings(preview_replications=6, full_replications=30, workers=1,
 
 @dataclass
 class DialogRecorder:
-    """What the replaced dialogs were asked, and what they answer."""
+    """The messages the replaced dialogs received, and the replies they return."""
 
     errors: list[tuple[str, str]] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)

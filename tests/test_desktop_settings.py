@@ -58,7 +58,7 @@ class _Emitter(QObject):
 
 
 def test_signal_emit_keeps_true_alive():
-    # PySide6 6.12.0 drops a reference to True on every emit() from Python; on Python
+    # PySide6 6.12.0 drops a reference to True on every emit() from Python. On Python
     # before 3.12, where True is not immortal, a long session then aborts the interpreter.
     emitter = _Emitter()
     emitter.changed.connect(lambda _value: None)
