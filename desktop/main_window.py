@@ -186,7 +186,7 @@ class MainWindow(QMainWindow):
         immediately, self._reset_pending = self._reset_pending, False
         request = self.run_request()
         if request is None:
-            self.controller.cancel()
+            self.controller.cancel(notify=False)  # the run would show an outdated model
             count = len(self.document.problems)
             first = self.document.problems[0].text() if count else ""
             reason = (f"Not run: the model has {count} problem{'s' if count != 1 else ''} "
@@ -310,6 +310,11 @@ class MainWindow(QMainWindow):
         name, _ = QFileDialog.getOpenFileName(self, "Open project", start, FILE_FILTER)
         if name:
             self.open_path(Path(name))
+
+    def import_history(self) -> None:
+        from desktop.import_dialog import import_history
+
+        import_history(self)
 
     def save(self) -> bool:
         if self.document.file_path is None:

@@ -182,16 +182,21 @@ class RunController(QObject):
         self._debounce.stop()
         self._start_pending()
 
-    def cancel(self) -> None:
-        """Stop the current run and drop a pending one; the shown figures stay."""
+    def cancel(self, notify: bool = True) -> None:
+        """Stop the current run and drop a pending one; the shown figures stay.
+
+        ``run_cancelled`` follows only with ``notify``, so that the window can drop an
+        outdated run without reporting it as the user's cancel.
+        """
         had_work = self.is_busy
         self._debounce.stop()
         self._pending = None
-        self._user_cancelled_id = self._current_id
+        self._user_cancelled_id = self._current_id if notify else -1
         self._cancel_current()
         if had_work and not self._active:
             self.busy_changed.emit(False)
-            self.run_cancelled.emit()
+            if notify:
+                self.run_cancelled.emit()
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         """Cancel everything, wait for the worker thread, and stop the worker processes."""

@@ -152,20 +152,24 @@ def test_newer_edit_supersedes_running_run(qtbot, make_window):
 
 
 def test_invalid_model_is_not_run(qtbot, make_window):
-    window = make_window()
+    window = make_window(RunSettings(preview_replications=10, full_replications=300,
+                                     workers=1, debounce_ms=30, commit_delay_ms=10))
     open_example_and_wait(qtbot, window)
     shown = record_figures(window)
     model = window.editor.stages.model
+    with qtbot.waitSignal(window.controller.phase_started, timeout=RUN_TIMEOUT_MS):
+        model.setData(model.index(0, MAX_COLUMN), "0.9", Qt.ItemDataRole.EditRole)
+    # An invalid edit while that run goes: the run stops before its full run.
     model.setData(model.index(0, MAX_COLUMN), "0.1", Qt.ItemDataRole.EditRole)
 
-    assert not window.controller.is_busy
+    wait_until_idle(qtbot, window)
     assert window.status_label.text() == (
         "Not run: the model has 1 problem "
         "(stages[0].duration.max: must be >= likely (got 0.1 < 0.4)).")
     assert window.dashboard.stale_notice.isVisible()
     window.run_now()
     assert not window.controller.is_busy
-    assert shown == []
+    assert [figures.phase for figures in shown if figures.phase == FULL] == []
 
 
 def test_close_during_run_stops_workers(qtbot, make_window):
