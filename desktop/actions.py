@@ -38,6 +38,9 @@ ACTIONS = (
                toolbar=True, separator_before=True, status_tip="Save the project"),
     ActionSpec("save_as", "Save &As...", "&File", "save_as", Key.SaveAs,
                status_tip="Save the project under a new name"),
+    ActionSpec("export", "&Export...", "&File", "export_dialog", "Ctrl+E",
+               separator_before=True, status_tip="Export the report (PDF, PowerPoint), its "
+                                                 "charts (PNG, SVG) or their data (CSV, XLSX)"),
     ActionSpec("quit", "&Quit", "&File", "close", Key.Quit, separator_before=True),
     ActionSpec("undo", "&Undo", "&Edit", "undo", Key.Undo, Icon.SP_ArrowBack, toolbar=True,
                separator_before=True),
@@ -52,9 +55,16 @@ ACTIONS = (
     ActionSpec("cancel_run", "&Cancel Run", "&Simulation", "cancel_run", Key.Cancel,
                Icon.SP_MediaStop, toolbar=True, status_tip="Stop the current run; the shown "
                                                            "figures stay"),
+    ActionSpec("propose_roadmap", "&Propose Roadmap", "&Simulation", "propose_roadmap",
+               separator_before=True, status_tip="Rank the interventions and schedule the best "
+                                                 "ones over the weeks as a new scenario"),
     ActionSpec("theme_system", "Follow the &System Theme", "&View", "use_system_theme"),
     ActionSpec("theme_light", "&Light Theme", "&View", "use_light_theme"),
     ActionSpec("theme_dark", "&Dark Theme", "&View", "use_dark_theme"),
+    ActionSpec("show_roadmap", "&Roadmap", "&View", "show_roadmap", "Ctrl+M",
+               separator_before=True, status_tip="Show the roadmap timeline"),
+    ActionSpec("present", "&Presentation Mode", "&View", "present", "F5",
+               status_tip="Show the plan as full-screen slides; Escape leaves"),
     ActionSpec("about", "&About", "&Help", "show_about"),
 )
 

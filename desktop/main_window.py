@@ -27,6 +27,7 @@ from desktop.editor import EditorPanel
 from desktop.errors import ErrorReporter
 from desktop.figures import RunFigures
 from desktop.flow_diagram import FlowDiagram
+from desktop.planning_features import PlanningFeatures
 from desktop.recovery import RecoveryStore
 from desktop.run_controller import FULL, RunController, RunRequest
 from desktop.settings import APPLICATION, Settings
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_actions()
         self._connect()
+        self.planning = PlanningFeatures(self)
         self._restore_window()
         self._update_title()
 
@@ -435,6 +437,20 @@ class MainWindow(QMainWindow):
                           f"{APPLICATION} models a machine-learning team's experiment "
                           "pipeline and simulates it (Monte-Carlo discrete-event "
                           "simulation) to plan throughput, cycle time, cost and goals.")
+
+    # -- roadmap, presentation and export (desktop/planning_features.py) -------------------
+
+    def export_dialog(self) -> None:
+        self.planning.export_dialog()
+
+    def propose_roadmap(self) -> None:
+        self.planning.propose_roadmap()
+
+    def show_roadmap(self) -> None:
+        self.planning.show_roadmap()
+
+    def present(self) -> None:
+        self.planning.present()
 
     # -- window events ---------------------------------------------------------------------
 
