@@ -34,6 +34,8 @@ ACTIONS = (
                status_tip="Start a new project from the standard pipeline template"),
     ActionSpec("open", "&Open...", "&File", "open_dialog", Key.Open, Icon.SP_DialogOpenButton,
                toolbar=True, status_tip="Open a project file (JSON)"),
+    ActionSpec("import_history", "&Import History...", "&File", "import_history", "Ctrl+I",
+               status_tip="Propose a project from a team's MLflow runs or a CSV/XLSX history"),
     ActionSpec("save", "&Save", "&File", "save", Key.Save, Icon.SP_DialogSaveButton,
                toolbar=True, separator_before=True, status_tip="Save the project"),
     ActionSpec("save_as", "Save &As...", "&File", "save_as", Key.SaveAs,
