@@ -56,15 +56,18 @@ class BacktestChart(pg.PlotWidget):
         item = self.getPlotItem()
         item.clear()
         if item.legend is None:
-            item.addLegend(offset=(10, 10))
+            item.addLegend(offset=(10, 5), colCount=3)  # one row, above the data (see below)
+        item.legend.setLabelTextColor(palette.role_colour(QPalette.ColorRole.WindowText))
         item.legend.clear()
         weeks = weekly["week"].to_numpy(dtype=float)
         if len(weeks) == 0:
             return
         band = QColor(SIMULATED_COLOUR)
         band.setAlpha(palette.BAND_ALPHA)
-        low = pg.PlotDataItem(weeks, weekly["low"].to_numpy(dtype=float), pen=None)
-        high = pg.PlotDataItem(weeks, weekly["high"].to_numpy(dtype=float), pen=None)
+        # The edges need a pen: FillBetweenItem fills nothing between curves drawn without one.
+        edge = pg.mkPen(band, width=1)
+        low = pg.PlotDataItem(weeks, weekly["low"].to_numpy(dtype=float), pen=edge)
+        high = pg.PlotDataItem(weeks, weekly["high"].to_numpy(dtype=float), pen=edge)
         # The band's edges go into the plot too: FillBetweenItem does not keep its curves
         # alive, and painting a band whose edge was garbage collected crashes.
         item.addItem(low)
@@ -82,5 +85,6 @@ class BacktestChart(pg.PlotWidget):
                   symbol="o", symbolSize=6, symbolBrush=ACTUAL_COLOUR,
                   symbolPen=pg.mkPen(ACTUAL_COLOUR), name="actual")
         top = float(np.nanmax(weekly[["actual", "high"]].to_numpy(dtype=float)))
-        item.setYRange(0, max(1.0, top * 1.1) if math.isfinite(top) else 1.0)
+        # Headroom of a fifth above the highest point keeps the legend row off the data.
+        item.setYRange(0, max(1.0, top * 1.2) if math.isfinite(top) else 1.0)
         item.setXRange(weeks.min() - 0.5, weeks.max() + 0.5, padding=0)

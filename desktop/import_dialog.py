@@ -161,6 +161,7 @@ class MappingPage(QWidget):
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #C0392B")
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.addRow("Date order:", self.date_order)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
