@@ -232,6 +232,8 @@ class MappingPage(QWidget):
             Qt.ItemFlag.ItemIsSelectable
         item.setFlags(flags if enabled else Qt.ItemFlag.NoItemFlags)
 
+    # TODO: stages follow the header's column order; a column cannot be moved to another
+    # place in the pipeline here, only in a mapping file given to the import command.
     def mapping_and_problems(self):
         """Return the mapping the table describes and ``validate_mapping``'s problems with it."""
         from simulation.history.mapping import ColumnMapping, StageColumn, validate_mapping
@@ -626,6 +628,8 @@ def _accept(window, dialog: ImportDialog, outcome: ImportOutcome) -> None:
     if not window.maybe_keep_changes():
         return
     project = outcome.proposal.project
+    # TODO: keep ``proposal.file_extra`` (where each value came from) in the document so that
+    # Save writes it, as the import command does; the document has no slot for it yet.
     window.document.replace(normalized_project_document(project), default_scenarios(), None)
     window.show_status(f"Imported {outcome.history.report.source}: {project.name}, "
                        f"{len(project.stages)} stages. Save it to keep it.")
