@@ -68,9 +68,23 @@ def _label(text: str, size: int = BASE_POINT_SIZE, bold: bool = False) -> QLabel
 
 
 def _number(value: float, digits: int = 1, prefix: str = "", suffix: str = "") -> str:
+    """Format ``value`` with the sign before the prefix: -$1,257 rather than $-1,257."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    return f"{prefix}{value:,.{digits}f}{suffix}"
+    sign = "-" if value < 0 else ""
+    return f"{sign}{prefix}{abs(value):,.{digits}f}{suffix}"
+
+
+def goal_text(goal) -> str:
+    """Return the project's goal in words, or an empty string when it sets none."""
+    parts = []
+    if goal is None:
+        return ""
+    if goal.experiments_per_month is not None:
+        parts.append(f"{goal.experiments_per_month:g} experiments a month")
+    if goal.cycle_time_p85_days is not None:
+        parts.append(f"cycle time p85 at most {goal.cycle_time_p85_days:g} days")
+    return "Goal: " + " and ".join(parts) + " over the 30 days before day 90" if parts else ""
 
 
 def _percent(value: float | None) -> str:
@@ -186,11 +200,14 @@ class RankingSlide(TableSlide):
                                                              "$"),
                  _number(row.score, 2)]
                 for row in usable.itertuples()]
-        self.fill(["Intervention", "Experiments / month", "Cycle time saved (days)",
-                   "Cost / experiment change", "Score"], rows)
+        self.fill(["Intervention", "Experiments a month", "Days saved",
+                   "Cost per experiment", "Score"], rows)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.note.setText(f"Each intervention alone from week 1 against the baseline, "
-                          f"{replications} replications each; the score adds the relative "
-                          "gains in throughput, cycle time and cost.")
+                          f"{replications} replications each. Changes are per experiment; the "
+                          "score adds the relative gains in throughput, cycle time and cost.")
 
 
 class ScenariosSlide(TableSlide):
@@ -224,8 +241,9 @@ class RoadmapSlide(Slide):
         self.timeline.setFont(_font(BASE_POINT_SIZE - 4))
         self.timeline.editable = False
         self.note = _label("", BASE_POINT_SIZE - 2)
-        self.body.addWidget(self.timeline, 1)
+        self.body.addWidget(self.timeline)
         self.body.addWidget(self.note)
+        self.body.addStretch(1)
 
     def show_roadmap(self, source: RoadmapTimeline, report: RoadmapReport | None) -> None:
         self.timeline.set_roadmap(source.bars, source.weeks, source.horizon_days,
@@ -261,7 +279,7 @@ class GoalSlide(Slide):
             self.figure.setText(_percent(chance))
             self.detail.setText(f"with {report.roadmap.name}, against "
                                 f"{_percent(by_name.get(BASELINE))} for the "
-                                "baseline")
+                                f"baseline\n{goal_text(report.project.goal)}")
         elif figures is not None:
             self.figure.setText(_percent(figures.baseline_figures.goal_probability))
             self.detail.setText("for the baseline over the horizon; no roadmap yet")

@@ -81,7 +81,8 @@ def milestone_lines(milestones: pd.DataFrame, scenario: str) -> dict[float, list
         goal = row.goal_probability
         lines[float(row.day)] = [
             f"{row.experiments_per_month_p50:.0f} / {row.experiments_per_month_p85:.0f} "
-            "experiments/month (p50 / p85)",
+            "experiments a month",
+            "(p50 / p85)",
             "cycle time " + ("n/a" if math.isnan(cycle) else f"{cycle:.1f} days"),
             f"${row.cost_per_experiment:,.0f} per experiment",
             "goal " + ("not set" if goal is None or math.isnan(goal) else f"{goal:.0%} likely"),
@@ -98,7 +99,7 @@ class RoadmapTimeline(QWidget):
     HEADER_HEIGHT = 26
     ROW_HEIGHT = 30
     BAR_MARGIN = 5
-    FOOTER_LINES = 5
+    FOOTER_LINES = 6
 
     def __init__(self, parent: QWidget | None = None, scale: float = 1.0):
         super().__init__(parent)
@@ -277,21 +278,41 @@ class RoadmapTimeline(QWidget):
         pen = QPen(QColor("#D55E00"), 2, Qt.PenStyle.DashLine)
         bold = QFont(self.font())
         bold.setBold(True)
-        for day in MILESTONE_DAYS:
-            if day > self.horizon_days + 1e-9:
-                continue
-            x = self.week_x(1 + day / 7)
+        days = [day for day in MILESTONE_DAYS if day <= self.horizon_days + 1e-9]
+        blocks = [[f"Day {day}"] + self.milestone_text.get(float(day), ["projecting..."])
+                  for day in days]
+        centres = [self.week_x(1 + day / 7) for day in days]
+        lefts = self._block_lefts(blocks, centres)
+        for centre, left, lines in zip(centres, lefts, blocks):
             painter.setPen(pen)
-            painter.drawLine(QPointF(x, header - self._px(4)), QPointF(x, bottom + self._px(6)))
-            lines = [f"Day {day}"] + self.milestone_text.get(float(day), ["projecting..."])
-            width = self.fontMetrics().horizontalAdvance(max(lines, key=len)) + 8
-            left = min(x - width / 2, self.width() - width - 2)
+            painter.drawLine(QPointF(centre, header - self._px(4)),
+                             QPointF(centre, bottom + self._px(6)))
+            width = self._block_width(lines)
             for index, line in enumerate(lines):
                 painter.setFont(bold if index == 0 else self.font())
                 painter.setPen(text)
                 painter.drawText(QRectF(left, bottom + self._px(8) + index * line_height, width,
                                         line_height), Qt.AlignmentFlag.AlignCenter, line)
             painter.setFont(self.font())
+
+    def _block_width(self, lines: list[str]) -> float:
+        return max(self.fontMetrics().horizontalAdvance(line) for line in lines) + 8
+
+    def _block_lefts(self, blocks: list[list[str]], centres: list[float]) -> list[float]:
+        """Place the text blocks under their lines, shifted so that none overlaps another."""
+        gap = 10.0
+        widths = [self._block_width(lines) for lines in blocks]
+        lefts: list[float] = []
+        for centre, width in zip(centres, widths):
+            left = centre - width / 2
+            if lefts:
+                left = max(left, lefts[-1] + widths[len(lefts) - 1] + gap)
+            lefts.append(left)
+        limit = self.width() - 2.0
+        for index in range(len(lefts) - 1, -1, -1):
+            lefts[index] = min(lefts[index], limit - widths[index])
+            limit = lefts[index] - gap
+        return lefts
 
 
 class RoadmapPanel(QWidget):
