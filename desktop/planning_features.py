@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QMenu
+from PySide6.QtWidgets import QDockWidget, QMenu, QProgressBar
 
 from desktop import scenario_wiring
 from desktop.export_dialog import EXPORT, ExportDialog, ExportRequest, export_job
@@ -48,6 +48,12 @@ class PlanningFeatures(QObject):
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()
         self.roadmap.proposed.connect(lambda _name: self.dock.show())
+        self.export_progress = QProgressBar()
+        self.export_progress.setRange(0, 0)  # busy: the export reports no fraction done
+        self.export_progress.setMaximumWidth(140)
+        self.export_progress.setFormat("Exporting")
+        self.export_progress.hide()
+        window.statusBar().addPermanentWidget(self.export_progress)
         self.jobs.failed.connect(self._on_failed)
         self.jobs.finished.connect(self._on_finished)
         self.jobs.cancelled.connect(self._on_cancelled)
@@ -175,6 +181,7 @@ class PlanningFeatures(QObject):
             return
         request = self.export_request(path, dpi, replications, with_roadmap)
         self.jobs.submit(EXPORT, export_job(request))
+        self.export_progress.show()
         self.window.show_status(f"Exporting {request.path.name}: simulating {replications} "
                                 "replications per scenario...")
 
@@ -188,6 +195,7 @@ class PlanningFeatures(QObject):
         elif kind == PROJECTION:
             self._fill_presentation()
         elif kind == EXPORT:
+            self.export_progress.hide()
             names = ", ".join(path.name for path in result[:4])
             more = f" and {len(result) - 4} more" if len(result) > 4 else ""
             self.window.show_status(f"Exported {len(result)} file(s) to "
@@ -199,12 +207,14 @@ class PlanningFeatures(QObject):
         titles = {EXPORT: "The export failed", RANKING: "Ranking the interventions failed"}
         title = titles.get(kind, f"The {kind} failed")
         if kind == EXPORT:  # the user waits for this one
+            self.export_progress.hide()
             self.window.reporter.report_with_dialog(self.window, title, message)
         else:
             self.window.reporter.report(f"{title}: {message}")
 
     def _on_cancelled(self, kind: str) -> None:
         if kind == EXPORT:
+            self.export_progress.hide()
             self.window.show_status("Export cancelled; no file was written.")
 
     def _on_progress(self, kind: str, done: int, message: str) -> None:

@@ -34,6 +34,8 @@ def open_example_with_plan(qtbot, window) -> None:
 def export(qtbot, window, path: Path, dpi: int = 100) -> list[Path]:
     with qtbot.waitSignal(window.planning.exported, timeout=TIMEOUT_MS) as written:
         window.planning.start_export(path, dpi, REPLICATIONS)
+        assert window.planning.export_progress.isVisible()
+    assert not window.planning.export_progress.isVisible()
     return written.args[0]
 
 
