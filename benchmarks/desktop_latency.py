@@ -2,9 +2,9 @@
 
     python benchmarks/desktop_latency.py [--edits 5] [--platform offscreen|xcb]
 
-Start-up: a fresh process opens the window with ``--demo`` behaviour; the times are from
-just before the process is created to the main window's first paint, to the first preview
-on the charts and to the first full run.
+Start-up: a fresh process opens the window as ``--demo`` does. The times run from just
+before the process is created to the main window's first paint, to the first preview on the
+charts and to the first full run.
 
 Edit latency, in the same window: a stage duration changed in the stage table (a committed
 edit, which runs after ``commit_delay_ms``), and the fixed cost per experiment typed into
