@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 
 import pandas as pd
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QMenu, QProgressBar
 
@@ -58,17 +58,27 @@ class PlanningFeatures(QObject):
         self.jobs.finished.connect(self._on_finished)
         self.jobs.cancelled.connect(self._on_cancelled)
         self.jobs.progress.connect(self._on_progress)
+        window.document.undo_stack.indexChanged.connect(self._forget_ranking)
         window.document.reset.connect(self._forget_ranking)
+        window.figures_shown.connect(self._fill_presentation)
         window.installEventFilter(self)
         view_menu = window.actions_by_key["present"].associatedObjects()[0]
         view_menu.addMenu(self.screen_menu())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() == QEvent.Type.Close:
+            # The filter runs before the window decides; if the user cancels the close,
+            # the roadmap projects again.
             if self.presentation is not None:
                 self.presentation.close()
+            self.roadmap.stop_projection()
             self.jobs.shutdown()
+            QTimer.singleShot(0, self._after_close_event)
         return False
+
+    def _after_close_event(self) -> None:
+        if self.window.isVisible():
+            self.roadmap.project()
 
     # -- menus -----------------------------------------------------------------------------
 
@@ -113,7 +123,7 @@ class PlanningFeatures(QObject):
         presentation.show_on(default_screen(self.screen_choice))
         return presentation
 
-    def _fill_presentation(self) -> None:
+    def _fill_presentation(self, *_args) -> None:
         presentation = self.presentation
         if presentation is None:
             return
@@ -140,7 +150,8 @@ class PlanningFeatures(QObject):
 
         self.jobs.submit(RANKING, job)
 
-    def _forget_ranking(self) -> None:
+    def _forget_ranking(self, *_args) -> None:
+        """Drop the ranking after an edit, so the next presentation ranks the new model."""
         self.ranking = None
 
     # -- export ----------------------------------------------------------------------------

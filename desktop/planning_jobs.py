@@ -95,7 +95,6 @@ class PlanningJobs(QObject):
         self._kinds: dict[int, str] = {}  # job id -> kind, for jobs sent and not ended
         self._cancels: dict[int, threading.Event] = {}
         self._latest: dict[str, int] = {}  # kind -> newest job id; older results are dropped
-        self._closed = False
 
     @property
     def is_busy(self) -> bool:
@@ -106,8 +105,6 @@ class PlanningJobs(QObject):
 
     def submit(self, kind: str, job: Job) -> None:
         """Run ``job`` after the jobs already sent; cancel an older job of the same kind."""
-        if self._closed:
-            return
         self.cancel(kind)
         if not self.thread.isRunning():
             self.thread.start()
@@ -127,8 +124,10 @@ class PlanningJobs(QObject):
                 self._cancels[job_id].set()
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
-        """Cancel every job and stop the thread; return whether it stopped in time."""
-        self._closed = True
+        """Cancel every job and stop the thread; return whether it stopped in time.
+
+        A later ``submit`` starts the thread again, for a window whose close was cancelled.
+        """
         self.cancel()
         self.thread.quit()
         stopped = self.thread.wait(timeout_ms)

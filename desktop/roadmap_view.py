@@ -500,6 +500,10 @@ class RoadmapPanel(QWidget):
 
     # -- projection ------------------------------------------------------------------------
 
+    def stop_projection(self) -> None:
+        """Drop a projection that waits for its pause, as the window closes."""
+        self._projection_timer.stop()
+
     def project(self) -> None:
         project = self.document.project
         roadmap = self.roadmap()

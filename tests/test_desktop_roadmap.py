@@ -3,6 +3,7 @@
 import math
 
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QMessageBox
 
 from desktop import roadmap_view
 from desktop.commands import InsertItemCommand
@@ -161,4 +162,17 @@ def test_propose_can_be_cancelled(qtbot, make_window):
         panel.cancel_button.click()
     assert panel.status.text() == "Roadmap proposal cancelled."
     assert [doc["name"] for doc in window.document.scenario_documents()] == ["Baseline"]
+    wait_until_idle(qtbot, window)
+
+
+def test_cancelled_close_keeps_projecting(qtbot, make_window, dialogs):
+    window = make_window()
+    open_example(qtbot, window)
+    panel = add_plan(qtbot, window)
+    dialogs.answers.append(QMessageBox.StandardButton.Cancel)
+    window.close()
+    assert window.isVisible()
+    with qtbot.waitSignal(panel.projected, timeout=TIMEOUT_MS):
+        assert panel.move_intervention("frequent_review_meetings", 5)
+    assert panel.report.roadmap.items[0].start_week == 5
     wait_until_idle(qtbot, window)
