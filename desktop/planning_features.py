@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QMenu, QProgressBar
+from PySide6.QtWidgets import QDockWidget, QMenu, QProgressBar, QToolButton
 
 from desktop import scenario_wiring
 from desktop.export_dialog import EXPORT, ExportDialog, ExportRequest, export_job
@@ -54,6 +54,12 @@ class PlanningFeatures(QObject):
         self.export_progress.setFormat("Exporting")
         self.export_progress.hide()
         window.statusBar().addPermanentWidget(self.export_progress)
+        self.export_cancel = QToolButton()
+        self.export_cancel.setText("Cancel Export")
+        self.export_cancel.setToolTip("Stop the export while it simulates; no file is written")
+        self.export_cancel.clicked.connect(lambda: self.jobs.cancel(EXPORT))
+        self.export_cancel.hide()
+        window.statusBar().addPermanentWidget(self.export_cancel)
         self.jobs.failed.connect(self._on_failed)
         self.jobs.finished.connect(self._on_finished)
         self.jobs.cancelled.connect(self._on_cancelled)
@@ -192,9 +198,13 @@ class PlanningFeatures(QObject):
             return
         request = self.export_request(path, dpi, replications, with_roadmap)
         self.jobs.submit(EXPORT, export_job(request))
-        self.export_progress.show()
+        self._show_export_busy(True)
         self.window.show_status(f"Exporting {request.path.name}: simulating {replications} "
                                 "replications per scenario...")
+
+    def _show_export_busy(self, busy: bool) -> None:
+        self.export_progress.setVisible(busy)
+        self.export_cancel.setVisible(busy)
 
     # -- job results -----------------------------------------------------------------------
 
@@ -206,7 +216,7 @@ class PlanningFeatures(QObject):
         elif kind == PROJECTION:
             self._fill_presentation()
         elif kind == EXPORT:
-            self.export_progress.hide()
+            self._show_export_busy(False)
             names = ", ".join(path.name for path in result[:4])
             more = f" and {len(result) - 4} more" if len(result) > 4 else ""
             self.window.show_status(f"Exported {len(result)} file(s) to "
@@ -218,14 +228,14 @@ class PlanningFeatures(QObject):
         titles = {EXPORT: "The export failed", RANKING: "Ranking the interventions failed"}
         title = titles.get(kind, f"The {kind} failed")
         if kind == EXPORT:  # the user waits for this one
-            self.export_progress.hide()
+            self._show_export_busy(False)
             self.window.reporter.report_with_dialog(self.window, title, message)
         else:
             self.window.reporter.report(f"{title}: {message}")
 
     def _on_cancelled(self, kind: str) -> None:
         if kind == EXPORT:
-            self.export_progress.hide()
+            self._show_export_busy(False)
             self.window.show_status("Export cancelled; no file was written.")
 
     def _on_progress(self, kind: str, done: int, message: str) -> None:

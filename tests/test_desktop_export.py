@@ -129,3 +129,19 @@ def test_dialog_without_roadmap_disables_choice(qtbot, tmp_path):
     qtbot.addWidget(dialog)
     assert not dialog.roadmap_box.isChecked()
     assert not dialog.roadmap_box.isEnabled()
+
+
+def test_cancelled_export_writes_nothing(qtbot, make_window, tmp_path):
+    window = make_window()
+    open_example_with_plan(qtbot, window)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    planning = window.planning
+    with qtbot.waitSignal(planning.jobs.cancelled, timeout=TIMEOUT_MS) as cancelled:
+        planning.start_export(folder / "report.pdf", 100, 2000)
+        assert planning.export_cancel.isVisible()
+        planning.export_cancel.click()
+    assert cancelled.args == ["export"]
+    assert not planning.export_cancel.isVisible()
+    assert window.status_label.text() == "Export cancelled; no file was written."
+    assert list(folder.iterdir()) == []
