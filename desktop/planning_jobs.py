@@ -3,7 +3,8 @@
 These jobs call the engine's planning functions (``propose_roadmap``, ``project_roadmap``,
 ``rank_interventions``, ``build_story``), which take a ``run(model, replications, seed)``
 function. The jobs get one that runs the replications in this job thread, on a runner of
-their own, so they never wait for or disturb the live runs of ``RunController``. One job
+their own, so they do not queue behind the live runs of ``RunController``. Both share the
+CPU, so a job slows a live run down while it works. One job
 runs at a time; a newer job of the same kind cancels the older one, and every job can be
 cancelled between two chunks of replications.
 
