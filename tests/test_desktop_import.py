@@ -303,3 +303,27 @@ def test_closing_dialog_stops_worker(qtbot, make_window, tmp_path):
 
     assert not worker.isRunning()
     assert not dialog.isVisible()
+
+
+def test_ambiguous_dates_need_date_order(qtbot, make_window, tmp_path):
+    path = tmp_path / "ambiguous.csv"
+    rows = ["key,created,finished"]
+    rows += [f"E{day},0{day}/03/2024 09:00,0{day}/04/2024 10:00" for day in range(1, 10)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    window = make_window(TINY_RUNS)
+    dialog = open_dialog(window)
+
+    import_generic(qtbot, dialog, path)
+
+    assert "the order cannot be read from the data" in dialog.result_page.error.text()
+    dialog.go_back()
+    assert dialog.pages.currentIndex() == MAPPING_PAGE
+    dialog.mapping_page.date_order.setCurrentIndex(
+        dialog.mapping_page.date_order.findData("day_first"))
+    dialog.go_next()
+    qtbot.waitUntil(lambda: not dialog.is_busy, timeout=60_000)
+    assert dialog.outcome is not None, dialog.result_page.error.text()
+    assert dialog.outcome.history.size == 9
+    arrivals = dialog.outcome.history.milestones["arrived"]
+    assert arrivals.min().month == 3  # 01/03/2024 read as the 1st of March
+    dialog.close()
