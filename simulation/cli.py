@@ -40,19 +40,57 @@ def command(name: str, add_arguments: Callable[[argparse.ArgumentParser], None],
     return register
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
+def positive_int(text: str) -> int:
+    """Parse a whole number >= 1 for an option (replications, workers, steps)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1 (got {value})")
     return value
 
 
+def seed_int(text: str) -> int:
+    """Parse a random seed: a whole number >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0 (got {value})")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """Parse a number > 0 for an option (budgets, capacities)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number > 0 (got {text})")
+    return value
+
+
+def probability(text: str) -> float:
+    """Parse a probability strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (got {text})")
+    return value
+
+
+
 def _simulate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("project", type=Path, help="project file (JSON)")
-    parser.add_argument("--reps", type=_positive_int, default=500,
+    parser.add_argument("--reps", type=positive_int, default=500,
                         help="number of Monte-Carlo replications (default 500)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--workers", type=_positive_int, default=None,
+    parser.add_argument("--seed", type=seed_int, default=1, help="random seed (default 1)")
+    parser.add_argument("--workers", type=positive_int, default=None,
                         help=f"worker processes (default {default_workers()}, one per core)")
     parser.add_argument("--out", type=Path, default=None,
                         help="folder to write the metrics tables into, as CSV")
@@ -90,6 +128,10 @@ class _StderrProgress:
 @command("simulate", _simulate_arguments, "Simulate a project and print its projected metrics.")
 def simulate_command(args: argparse.Namespace) -> int:
     project = load_project(args.project)
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        print(f"error: --out {args.out}: is a file; --out takes a folder for the CSV tables",
+              file=sys.stderr)
+        return EXIT_INVALID_INPUT
     with ReplicationRunner(args.workers) as runner:
         result = runner.run(project, args.reps, args.seed, progress=_StderrProgress())
     if args.out is not None:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from simulation.cli import EXIT_INVALID_INPUT, EXIT_OK, command
+from simulation.cli import EXIT_INVALID_INPUT, EXIT_OK, command, positive_float, seed_int
 from simulation.export_formats import (
     CHART_NAMES,
     DEFAULT_DPI,
@@ -88,14 +88,14 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
                              "for more (default: all)")
     parser.add_argument("--reps", type=_positive_int, default=DEFAULT_REPLICATIONS,
                         help=f"replications per scenario (default {DEFAULT_REPLICATIONS})")
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--seed", type=seed_int, default=1, help="random seed (default 1)")
     parser.add_argument("--dpi", type=_dpi, default=DEFAULT_DPI,
                         help=f"resolution of PNG charts and of the charts in the PDF, in dots "
                              f"per inch (default {DEFAULT_DPI})")
-    parser.add_argument("--budget", type=float, default=None,
+    parser.add_argument("--budget", type=positive_float, default=None,
                         help="with --roadmap auto: maximum dollars the proposed interventions "
                              "may cost over the horizon")
-    parser.add_argument("--rollout-days-per-week", type=float, default=5.0,
+    parser.add_argument("--rollout-days-per-week", type=positive_float, default=5.0,
                         help="with --roadmap auto: person-days a week the team can spend "
                              "rolling out improvements (default 5)")
     parser.add_argument("--workers", type=_positive_int, default=None,
@@ -117,13 +117,12 @@ def _chosen_scenarios(saved: list, names: list[str] | None, baseline_only: bool)
     return [by_name[name] for name in dict.fromkeys(names)]
 
 
-def _saved_roadmap(saved: list, name: str):
-    from simulation.roadmap import Roadmap, RoadmapItem
+def _saved_roadmap(saved: list, name: str, catalog):
+    from simulation.roadmap import roadmap_from_scenario
 
     for scenario in saved:
         if scenario.name == name:
-            return Roadmap(name, tuple(RoadmapItem(item.intervention_id, item.start_week)
-                                       for item in scenario.interventions))
+            return roadmap_from_scenario(scenario, catalog)
     known = ", ".join(repr(s.name) for s in saved) or "none saved"
     raise InterventionError(f"--roadmap: no scenario named {name!r} in the project (scenarios: "
                             f"{known}); use --roadmap auto to propose one")
@@ -147,7 +146,7 @@ def export_command(args: argparse.Namespace) -> int:
         scenarios = _chosen_scenarios(saved, args.scenario, args.baseline_only)
         roadmap = None
         if args.roadmap is not None and args.roadmap != AUTO:
-            roadmap = _saved_roadmap(saved, args.roadmap)
+            roadmap = _saved_roadmap(saved, args.roadmap, catalog)
         with ReplicationRunner(args.workers) as runner:
             if args.roadmap == AUTO:
                 print("proposing a roadmap from the ranking of interventions...",

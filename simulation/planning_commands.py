@@ -6,7 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from simulation.cli import EXIT_INVALID_INPUT, EXIT_OK, command
+from simulation.cli import (
+    EXIT_INVALID_INPUT,
+    EXIT_OK,
+    command,
+    positive_float,
+    positive_int,
+    probability,
+    seed_int,
+)
 from simulation.interventions import InterventionError
 from simulation.project_io import load_project
 from simulation.runner import ReplicationRunner
@@ -27,15 +35,15 @@ def _roadmap_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True,
                         help="output file; its extension sets the format "
                              f"({', '.join(ROADMAP_FORMATS)})")
-    parser.add_argument("--reps", type=int, default=300,
+    parser.add_argument("--reps", type=positive_int, default=300,
                         help="replications for the roadmap's projection (default 300)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--budget", type=float, default=None,
+    parser.add_argument("--seed", type=seed_int, default=1, help="random seed (default 1)")
+    parser.add_argument("--budget", type=positive_float, default=None,
                         help="most dollars the proposed interventions may cost over the horizon")
-    parser.add_argument("--rollout-days-per-week", type=float, default=5.0,
+    parser.add_argument("--rollout-days-per-week", type=positive_float, default=5.0,
                         help="person-days a week the team can spend rolling out improvements "
                              "(default 5)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes")
+    parser.add_argument("--workers", type=positive_int, default=None, help="worker processes")
 
 
 @command("roadmap", _roadmap_arguments,
@@ -57,7 +65,7 @@ def roadmap_command(args: argparse.Namespace) -> int:
                                           rollout_days_per_week=args.rollout_days_per_week,
                                           replications=60, seed=args.seed)
             else:
-                roadmap = _saved_roadmap(scenarios, args.scenario)
+                roadmap = _saved_roadmap(scenarios, args.scenario, catalog)
             report = project_roadmap(project, roadmap, catalog, runner.run, args.reps,
                                      args.seed)
         written = export_roadmap(report, args.out)
@@ -69,13 +77,12 @@ def roadmap_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _saved_roadmap(scenarios, name: str):
-    from simulation.roadmap import Roadmap, RoadmapItem
+def _saved_roadmap(scenarios, name: str, catalog):
+    from simulation.roadmap import roadmap_from_scenario
 
     for scenario in scenarios:
         if scenario.name == name:
-            return Roadmap(name, tuple(RoadmapItem(item.intervention_id, item.start_week)
-                                       for item in scenario.interventions))
+            return roadmap_from_scenario(scenario, catalog)
     known = ", ".join(repr(s.name) for s in scenarios) or "none saved"
     raise InterventionError(f"no scenario named {name!r} in the project (scenarios: {known}); "
                             "use --scenario auto to propose one")
@@ -83,12 +90,12 @@ def _saved_roadmap(scenarios, name: str):
 
 def _rank_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("project", type=Path, help="project file (JSON)")
-    parser.add_argument("--steps", type=int, default=5,
+    parser.add_argument("--steps", type=positive_int, default=5,
                         help="length of the prioritised list (default 5)")
-    parser.add_argument("--reps", type=int, default=100,
+    parser.add_argument("--reps", type=positive_int, default=100,
                         help="replications per candidate (default 100)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes")
+    parser.add_argument("--seed", type=seed_int, default=1, help="random seed (default 1)")
+    parser.add_argument("--workers", type=positive_int, default=None, help="worker processes")
 
 
 @command("rank", _rank_arguments,
@@ -137,13 +144,13 @@ def _analyse_arguments(parser: argparse.ArgumentParser) -> None:
                       help="smallest value of a whole-number setting that reaches the goal, "
                            "e.g. pools.gpus.capacity, wip_limit or "
                            "stages.stakeholder_review.review.meetings_per_week")
-    parser.add_argument("--probability", type=float, default=0.8,
+    parser.add_argument("--probability", type=probability, default=0.8,
                         help="with --goal-seek: required chance of reaching the goal "
                              "(default 0.8)")
-    parser.add_argument("--reps", type=int, default=100,
+    parser.add_argument("--reps", type=positive_int, default=100,
                         help="replications per variant (default 100)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes")
+    parser.add_argument("--seed", type=seed_int, default=1, help="random seed (default 1)")
+    parser.add_argument("--workers", type=positive_int, default=None, help="worker processes")
     parser.add_argument("--out", type=Path, default=None, help="also write the table as CSV")
 
 
@@ -153,6 +160,10 @@ def analyse_command(args: argparse.Namespace) -> int:
     from simulation.sensitivity import goal_seek, tornado, wip_sweep
 
     project = load_project(args.project)
+    if args.out is not None and (args.out.is_dir() or not args.out.parent.exists()):
+        print(f"error: --out {args.out}: not a file in an existing folder; give a CSV file "
+              "name in a folder that exists", file=sys.stderr)
+        return EXIT_INVALID_INPUT
     try:
         with ReplicationRunner(args.workers) as runner:
             if args.tornado:

@@ -69,6 +69,17 @@ class Roadmap:
         return Roadmap(self.name, items)
 
 
+def roadmap_from_scenario(scenario: Scenario, catalog: Mapping[str, Intervention]) -> Roadmap:
+    """Lay out a saved scenario as a roadmap, marking its quick wins."""
+    items = []
+    for item in scenario.interventions:
+        known = catalog.get(item.intervention_id)
+        quick = (known is not None and is_quick_win(known)
+                 and item.start_week <= QUICK_WIN_WEEKS)
+        items.append(RoadmapItem(item.intervention_id, item.start_week, quick))
+    return Roadmap(scenario.name, tuple(items))
+
+
 def is_quick_win(intervention: Intervention) -> bool:
     return (intervention.rollout_person_days <= QUICK_WIN_MAX_PERSON_DAYS
             and intervention.one_time_cost <= QUICK_WIN_MAX_ONE_TIME_COST)
@@ -78,6 +89,9 @@ def schedule(sequence: list[SequenceStep], catalog: Mapping[str, Intervention],
              rollout_days_per_week: float = DEFAULT_ROLLOUT_DAYS_PER_WEEK,
              name: str = "Proposed roadmap") -> Roadmap:
     """Give each step of a sequence a start week under the team's rollout capacity."""
+    if not rollout_days_per_week > 0:
+        raise ValueError("rollout capacity must be > 0 person-days a week "
+                         f"(got {rollout_days_per_week})")
     items = []
     used_by_week: dict[int, float] = {}
     for step in sequence:

@@ -36,6 +36,7 @@ DISTRIBUTION_FIELDS: dict[str, tuple[str, ...]] = {
     "empirical": ("samples",),
 }
 MAX_EMPIRICAL_SAMPLES = 100_000
+MAX_HORIZON_DAYS = 3650
 
 
 class ProjectError(ValueError):
@@ -352,6 +353,10 @@ def parse_project(doc: Any) -> Project:
         problems.add("stages", "missing or empty; a pipeline needs at least one stage")
     horizon = _number(problems, doc, "horizon_days", "project", default=90.0, minimum=0.0,
                       strict=True)
+    if horizon is not None and horizon > MAX_HORIZON_DAYS:
+        problems.add("horizon_days", f"must be <= {MAX_HORIZON_DAYS} (ten years; got "
+                                     f"{horizon:g}); a planning horizon is days or months")
+        horizon = None
     wip_limit = _integer(problems, doc, "wip_limit", "project", default=None, minimum=1)
     calendar = _parse_calendar(problems, _object(problems, doc, "calendar", "project"))
     demand = _parse_demand(problems, _object(problems, doc, "demand", "project"))

@@ -105,3 +105,37 @@ def test_simulate_without_completions(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "No experiment completed within the horizon" in done.stdout
     assert "Warning" not in done.stderr
+
+
+def test_import_refuses_to_overwrite_source(tmp_path):
+    source = tmp_path / "runs.csv"
+    source.write_text("id,created,finished\nE1,2027-01-04,2027-01-06\n", encoding="utf-8")
+    before = source.read_bytes()
+    done = run_cli("import", str(source), "--out", str(source), "--reps", "0")
+    assert done.returncode == 2
+    assert "would destroy it" in done.stderr
+    assert source.read_bytes() == before
+
+
+def test_zero_rollout_capacity_rejected(tmp_path):
+    done = run_cli("roadmap", str(EXAMPLE), "--out", str(tmp_path / "r.md"),
+                   "--rollout-days-per-week", "0")
+    assert done.returncode == 2
+    assert "must be a number > 0 (got 0)" in done.stderr
+
+
+def test_negative_seed_rejected():
+    done = run_cli("simulate", str(EXAMPLE), "--seed", "-1")
+    assert done.returncode == 2
+    assert "must be >= 0 (got -1)" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_horizon_beyond_ten_years_rejected(tmp_path):
+    doc = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    doc["horizon_days"] = 1e9
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    done = run_cli("simulate", str(path))
+    assert done.returncode == 2
+    assert "horizon_days: must be <= 3650" in done.stderr

@@ -82,6 +82,7 @@ def _run_import(args: argparse.Namespace) -> int:
     from simulation.project_io import save_project
     from simulation.runner import default_workers
 
+    _check_output_path(args)
     mapping = load_mapping(args.mapping) if args.mapping is not None else None
     history = read_history(args.source, mapping=mapping, include_deleted=args.include_deleted)
     baseline = measure_baseline(history)
@@ -121,3 +122,20 @@ def _write_tables(folder: Path, baseline, fits, backtest) -> None:
         tables.update(backtest.tables())
     for name, table in tables.items():
         table.to_csv(folder / f"{name}.csv", index=False)
+
+
+def _check_output_path(args: argparse.Namespace) -> None:
+    """Reject an output that would overwrite the history or cannot be written, before any work."""
+    from simulation.history.errors import HistoryError
+
+    out = Path(args.out)
+    if out.exists() and out.resolve() == Path(args.source).resolve():
+        raise HistoryError("--out names the history being imported; writing the project there "
+                           "would destroy it", str(out),
+                           fix="Choose another file name for the project, such as team.json")
+    if out.is_dir():
+        raise HistoryError("--out is a folder", str(out),
+                           fix="Give a file name for the project, such as team.json")
+    if not out.parent.exists():
+        raise HistoryError("--out: folder not found", str(out.parent),
+                           fix="Create the folder or choose another one")
