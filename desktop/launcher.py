@@ -6,6 +6,7 @@ Qt is imported only when the window opens, so headless commands start fast and n
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from collections.abc import Sequence
 
@@ -25,16 +26,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      and arguments[0] in WINDOW_OPTIONS) or (
         len(arguments) == 1 and arguments[0].endswith(".json"))
     if opens_window:
-        try:
-            from desktop.app import run_application
-        except ModuleNotFoundError as error:
-            if error.name != "desktop.app":
-                raise
-            print("The desktop window is not part of this build yet; use a subcommand, for "
-                  "example: velocity-planner simulate PROJECT.json", file=sys.stderr)
+        if not _has_display():
+            print("velocity-planner: no display to open the window on (DISPLAY and "
+                  "WAYLAND_DISPLAY are unset). Run it on a desktop, or use a subcommand, for "
+                  "example: velocity-planner simulate resources/examples/recsys_team.json",
+                  file=sys.stderr)
             return 2
+        from desktop.app import run_application
+
         return run_application(arguments)
     return command_line_main(arguments)
+
+
+def _has_display() -> bool:
+    """Tell whether Qt can open a window: on Linux without X11 or Wayland it would abort."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 if __name__ == "__main__":
