@@ -7,6 +7,7 @@ problems it can find before raising, so a user fixes a file in one pass.
 from __future__ import annotations
 
 import datetime
+import difflib
 import math
 from collections.abc import Callable
 from typing import Any
@@ -36,7 +37,12 @@ DISTRIBUTION_FIELDS: dict[str, tuple[str, ...]] = {
     "empirical": ("samples",),
 }
 MAX_EMPIRICAL_SAMPLES = 100_000
-MAX_HORIZON_DAYS = 3650
+MAX_HORIZON_DAYS = 36_500  # a hundred years: long enough for steady-state checks
+TOP_LEVEL_FIELDS = (
+    "schema_version", "name", "description", "horizon_days", "calendar", "demand", "wip_limit",
+    "initial_work", "pools", "stages", "actionable_probability", "fixed_cost_per_experiment",
+    "goal", "interventions", "scenarios",
+)
 
 
 class ProjectError(ValueError):
@@ -57,6 +63,25 @@ class _Problems:
 
     def add(self, path: str, message: str) -> None:
         self.messages.append(f"{path}: {message}")
+
+
+def _check_keys(problems: _Problems, doc: dict, path: str, known: tuple[str, ...],
+                typos_only: bool = False) -> None:
+    """Report keys that are not fields of this object, suggesting the field meant.
+
+    With ``typos_only`` a key is reported only when it is close to a known field, so other
+    parts of the planner can keep their own keys there (scenarios, import notes).
+    """
+    for key in doc:
+        if key in known or not isinstance(key, str):
+            continue
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+        if close:
+            problems.add(f"{path}.{key}" if path else key,
+                         f"unknown field; did you mean {close[0]!r}?")
+        elif not typos_only:
+            problems.add(f"{path}.{key}" if path else key,
+                         f"unknown field; known fields: {', '.join(known)}")
 
 
 def _is_number(value: Any) -> bool:
@@ -161,6 +186,7 @@ def parse_distribution(problems: _Problems, doc: Any, path: str) -> Distribution
         known = ", ".join(DISTRIBUTION_FIELDS)
         problems.add(f"{path}.kind", f"unknown distribution {kind!r}; use one of: {known}")
         return None
+    _check_keys(problems, doc, path, ("kind", *DISTRIBUTION_FIELDS[kind]))
     if kind == "empirical":
         return _parse_empirical(problems, doc, path)
     before = len(problems.messages)
@@ -220,6 +246,7 @@ def _parse_empirical(problems: _Problems, doc: dict, path: str) -> Distribution 
 
 def _parse_pool(problems: _Problems, doc: dict, path: str) -> Pool | None:
     before = len(problems.messages)
+    _check_keys(problems, doc, path, ("name", "capacity", "cost_per_hour", "kind"))
     name = _text(problems, doc, "name", path)
     capacity = _integer(problems, doc, "capacity", path, minimum=0)
     cost = _number(problems, doc, "cost_per_hour", path, default=0.0, minimum=0.0)
@@ -232,6 +259,7 @@ def _parse_pool(problems: _Problems, doc: dict, path: str) -> Pool | None:
 
 
 def _parse_review(problems: _Problems, doc: dict, path: str) -> ReviewMeetings | None:
+    _check_keys(problems, doc, path, ("weekdays", "slots", "hour"))
     weekdays = doc.get("weekdays")
     if (not isinstance(weekdays, list) or not weekdays
             or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6
@@ -251,6 +279,8 @@ def _parse_review(problems: _Problems, doc: dict, path: str) -> ReviewMeetings |
 
 def _parse_stage(problems: _Problems, doc: dict, path: str) -> Stage | None:
     before = len(problems.messages)
+    _check_keys(problems, doc, path, ("name", "duration", "pool", "units", "review", "rework",
+                                      "early_stopping"))
     name = _text(problems, doc, "name", path)
     duration = parse_distribution(problems, doc.get("duration"), f"{path}.duration")
     pool = _text(problems, doc, "pool", path, default=None)
@@ -260,6 +290,7 @@ def _parse_stage(problems: _Problems, doc: dict, path: str) -> Stage | None:
         review = _parse_review(problems, review_doc, f"{path}.review")
     rework = None
     if (rework_doc := _object(problems, doc, "rework", path)) is not None:
+        _check_keys(problems, rework_doc, f"{path}.rework", ("probability", "to_stage"))
         probability = _probability(problems, rework_doc, "probability", f"{path}.rework",
                                    below_one=True)
         to_stage = _text(problems, rework_doc, "to_stage", f"{path}.rework")
@@ -267,6 +298,7 @@ def _parse_stage(problems: _Problems, doc: dict, path: str) -> Stage | None:
             rework = Rework(probability=probability, to_stage=to_stage)
     early = None
     if (early_doc := _object(problems, doc, "early_stopping", path)) is not None:
+        _check_keys(problems, early_doc, f"{path}.early_stopping", ("share", "at_fraction"))
         share = _probability(problems, early_doc, "share", f"{path}.early_stopping")
         fraction = _probability(problems, early_doc, "at_fraction", f"{path}.early_stopping")
         if share is not None and fraction is not None:
@@ -281,6 +313,8 @@ def _parse_calendar(problems: _Problems, doc: dict | None) -> Calendar:
     if doc is None:
         return Calendar()
     path = "calendar"
+    _check_keys(problems, doc, path, ("enabled", "start_date", "working_days_per_week",
+                                      "hours_per_day"))
     enabled = doc.get("enabled", True)
     if not isinstance(enabled, bool):
         problems.add(f"{path}.enabled", f"must be true or false (got {enabled!r})")
@@ -306,6 +340,7 @@ def _parse_calendar(problems: _Problems, doc: dict | None) -> Calendar:
 def _parse_demand(problems: _Problems, doc: dict | None) -> Demand:
     if doc is None:
         return Demand()
+    _check_keys(problems, doc, "demand", ("kind", "per_week"))
     kind = doc.get("kind", "backlog")
     if kind == "backlog":
         return Demand(kind="backlog")
@@ -319,6 +354,7 @@ def _parse_demand(problems: _Problems, doc: dict | None) -> Demand:
 def _parse_goal(problems: _Problems, doc: dict | None) -> Goal:
     if doc is None:
         return Goal()
+    _check_keys(problems, doc, "goal", ("experiments_per_month", "cycle_time_p85_days"))
     per_month = _number(problems, doc, "experiments_per_month", "goal", default=None, minimum=0.0)
     cycle = _number(problems, doc, "cycle_time_p85_days", "goal", default=None, minimum=0.0,
                     strict=True)
@@ -346,6 +382,7 @@ def parse_project(doc: Any) -> Project:
     if not _check_schema_version(problems, doc):
         raise ProjectError(problems.messages)
 
+    _check_keys(problems, doc, "", TOP_LEVEL_FIELDS, typos_only=True)
     name = _text(problems, doc, "name", "project", default="Untitled project")
     pools = _parse_all(problems, doc, "pools", _parse_pool)
     stages = _parse_all(problems, doc, "stages", _parse_stage)
@@ -354,7 +391,7 @@ def parse_project(doc: Any) -> Project:
     horizon = _number(problems, doc, "horizon_days", "project", default=90.0, minimum=0.0,
                       strict=True)
     if horizon is not None and horizon > MAX_HORIZON_DAYS:
-        problems.add("horizon_days", f"must be <= {MAX_HORIZON_DAYS} (ten years; got "
+        problems.add("horizon_days", f"must be <= {MAX_HORIZON_DAYS} (a hundred years; got "
                                      f"{horizon:g}); a planning horizon is days or months")
         horizon = None
     wip_limit = _integer(problems, doc, "wip_limit", "project", default=None, minimum=1)

@@ -189,3 +189,29 @@ def test_utf8_bom_accepted(tmp_path):
     path = tmp_path / "bom.json"
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps(VALID).encode("utf-8"))
     assert load_project(path).name == "Two-stage team"
+
+
+def test_misspelled_field_suggests_the_right_one():
+    def edit(doc):
+        doc["pools"][0]["cost_per_hr"] = doc["pools"][0].pop("cost_per_hour")
+    assert problems_of(edit) == ["pools[0].cost_per_hr: unknown field; did you mean "
+                                 "'cost_per_hour'?"]
+
+
+def test_misspelled_top_level_field():
+    def edit(doc):
+        doc["horizn_days"] = 30
+    assert problems_of(edit) == ["horizn_days: unknown field; did you mean 'horizon_days'?"]
+
+
+def test_unknown_duration_field_lists_known_ones():
+    def edit(doc):
+        doc["stages"][0]["duration"]["mode"] = 1
+    assert problems_of(edit) == ["stages[0].duration.mode: unknown field; known fields: kind, "
+                                 "min, likely, max"]
+
+
+def test_extension_keys_at_top_level_allowed():
+    doc = copy.deepcopy(VALID)
+    doc["history_import"] = {"source": "runs.csv"}
+    assert parse_project(doc).name == "Two-stage team"
