@@ -112,7 +112,10 @@ def rank_command(args: argparse.Namespace) -> int:
         ranking = rank_interventions(project, catalog, runner.run, args.reps, args.seed)
         sequence = greedy_sequence(project, catalog, runner.run, steps=args.steps,
                                    replications=args.reps, seed=args.seed)
-    print("Each intervention alone, from week 1, against the baseline:")
+    print("Each intervention alone, from week 1, against the baseline. Ranked by a score that "
+          "adds the relative gains in\nexperiments per month, mean cycle time and cost per "
+          "experiment; cost per experiment leaves out the\nintervention's own cost, shown "
+          "separately over the horizon.")
     print(f"{'':3}{'intervention':<52}{'exp/month':>10}{'cycle d':>9}{'cost/exp $':>11}"
           f"{'own cost $':>11}")
     for row in ranking.itertuples():

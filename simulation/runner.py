@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TYPE_CHECKING
@@ -85,7 +86,9 @@ class ReplicationRunner:
         with self._lock:
             if self._executor is None:
                 context = multiprocessing.get_context("spawn")
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=context,
+                                                     initializer=_watch_parent,
+                                                     initargs=(os.getpid(),))
             return self._executor
 
     def run(self, model: Project | Timeline, replications: int, seed: int,
@@ -140,6 +143,21 @@ class ReplicationRunner:
             for future in pending:
                 future.cancel()
         return summaries
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Start a thread that ends this worker once its parent process is gone.
+
+    A parent killed outright (SIGKILL, out of memory) never shuts its pool down, and the
+    workers would otherwise idle on forever, holding the parent's stdout open.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _chunks(replications: int, workers: int) -> list[tuple[int, int]]:

@@ -43,14 +43,23 @@ def tornado_parameters(project: Project) -> list[str]:
 
 
 def _swung(project: Project, path: str, factor: float) -> Project | None:
-    """Return the project with one parameter scaled, or None when that makes it invalid."""
-    try:
-        variant = apply_effect(project, Effect(path, "scale", factor, factor, factor), factor,
-                               1.0, "sensitivity")
-        check_references(variant)
-    except (InterventionError, ProjectError):
-        return None
-    return variant
+    """Return the project with one parameter scaled, or None when that makes it invalid.
+
+    A whole-number setting that the scaling rounds back to itself (2 slots +/- 20%) moves by
+    one instead, so the bottleneck's small settings still show their effect.
+    """
+    step = 1 if factor > 1 else -1
+    for effect in (Effect(path, "scale", factor, factor, factor), Effect(path, "add", step,
+                                                                         step, step)):
+        size = effect.likely
+        try:
+            variant = apply_effect(project, effect, size, 1.0, "sensitivity")
+            check_references(variant)
+        except (InterventionError, ProjectError):
+            return None
+        if variant != project or effect.operation == "add":
+            return variant
+    return None
 
 
 def tornado(project: Project, run: RunFunction, replications: int = 100, seed: int = 1,
@@ -58,8 +67,8 @@ def tornado(project: Project, run: RunFunction, replications: int = 100, seed: i
     """Experiments per month and cycle time with each parameter moved by -/+ ``swing``.
 
     Rows are ordered by the width of the throughput swing, widest first. Whole-number
-    parameters (capacities, slots, WIP) are rounded, so a small pool may not move at all;
-    its row then shows no change.
+    parameters (capacities, slots, WIP) are rounded; one that rounds back to itself moves by
+    one unit instead.
     """
     base = run(Timeline.constant(project), replications, seed)
     base_rate, base_cycle = _experiments_per_month(base), _cycle_time(base)

@@ -98,3 +98,10 @@ def test_goal_seek_meetings_per_week(run):
     assert outcome.reached
     assert outcome.value == 3
     assert outcome.tried["value"].tolist() == [1, 2, 3]
+
+
+def test_tornado_moves_small_whole_numbers_by_one(run):
+    project = backlog_project(gpus=2, wip=6)
+    table = tornado(project, run, replications=10, seed=SEED).set_index("parameter")
+    gpus = table.loc["pools.gpus.capacity"]
+    assert gpus["low_experiments_per_month"] < gpus["high_experiments_per_month"]
