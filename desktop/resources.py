@@ -1,15 +1,15 @@
 """Where the bundled files are: the example project, the template and more.
 
-``resources/`` sits beside the ``desktop`` package in the source tree, which an editable
-install (``pip install -e .``) keeps in place.
+``simulation.resources`` finds the folder; a wheel install does not have it yet (see the TODO
+there).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from simulation.resources import example_project_path, resources_dir
 
-# TODO: ship resources/ as package data so that a wheel install finds them too; today
-# only a source checkout or an editable install has this folder.
-RESOURCES = Path(__file__).resolve().parents[1] / "resources"
-EXAMPLE_PROJECT = RESOURCES / "examples" / "recsys_team.json"
+# The same lookup as the engine's, so the window finds its files inside a PyInstaller bundle
+# as well as in a source checkout or an editable install.
+RESOURCES = resources_dir()
+EXAMPLE_PROJECT = example_project_path()
 TEMPLATE_PROJECT = RESOURCES / "templates" / "standard_pipeline.json"
