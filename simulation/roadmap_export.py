@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = (".md", ".html", ".csv", ".xlsx")
+MILESTONE_COST_NOTE = ("Cost per experiment is over the whole horizon, so it is the same at "
+                       "every milestone.")
 
 
 class ExportError(ValueError):
@@ -160,6 +162,7 @@ def roadmap_markdown(report: RoadmapReport) -> str:
           _fmt(row.experiments_per_month_p85, 0), _fmt(row.cycle_time_p85_days),
           _fmt(row.cost_per_experiment, 0), _percent(row.goal_probability)]
          for row in report.milestones().itertuples()])
+    lines += ["", MILESTONE_COST_NOTE]
     lines += ["", "## Against the baseline (paired, 95% confidence interval)", ""]
     lines += _md_table(
         ["Metric", "Baseline", "Roadmap", "Difference", "95% CI"],
@@ -194,6 +197,18 @@ def _html_table(table: pd.DataFrame, columns: dict[str, str]) -> str:
         cells = "".join(f"<td>{html.escape(_plain(row[key]))}</td>" for key in columns)
         body.append(f"<tr>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _readable_milestones(table: pd.DataFrame) -> pd.DataFrame:
+    """Format the milestone table's money and probabilities the way the Markdown shows them."""
+    readable = table.copy()
+    readable["day"] = readable["day"].map(lambda day: f"{day:g}")
+    for column in ("experiments_per_month_p50", "experiments_per_month_p85",
+                   "cost_per_experiment"):
+        readable[column] = readable[column].map(lambda value: _fmt(value, 0))
+    readable["cycle_time_p85_days"] = readable["cycle_time_p85_days"].map(_fmt)
+    readable["goal_probability"] = readable["goal_probability"].map(_percent)
+    return readable
 
 
 def _plain(value) -> str:
@@ -235,12 +250,13 @@ def roadmap_html(report: RoadmapReport) -> str:
                             "one_time_cost": "One-time cost ($)",
                             "monthly_cost": "Monthly cost ($)"}),
         "<h2>Milestones</h2>",
-        _html_table(report.milestones(), {
+        _html_table(_readable_milestones(report.milestones()), {
             "day": "Day", "scenario": "Scenario",
             "experiments_per_month_p50": "Experiments/month p50",
             "experiments_per_month_p85": "p85", "cycle_time_p85_days": "Cycle time p85 (days)",
             "cost_per_experiment": "Cost per experiment ($)",
             "goal_probability": "Goal probability"}),
+        f"<p>{html.escape(MILESTONE_COST_NOTE)}</p>",
         _img(cumulative_chart(results, goal), "Cumulative experiments"),
         _img(weekly_throughput_chart(results), "Weekly throughput"),
         "<h2>Against the baseline (paired, 95% confidence interval)</h2>",
