@@ -34,7 +34,7 @@ MILESTONE_COST_NOTE = ("Cost per experiment is over the whole horizon, so it is 
 
 
 class ExportError(ValueError):
-    """An export that cannot be written; the message says why and what to do."""
+    """An export that cannot be written; the message gives the reason and the fix."""
 
 
 def neutralise_formula(value):
@@ -89,7 +89,7 @@ def export_roadmap(report: RoadmapReport, path: str | Path) -> list[Path]:
 
 
 def _write_csv(report: RoadmapReport, path: Path) -> list[Path]:
-    """The roadmap table goes to ``path``; the other tables beside it as ``stem-NAME.csv``."""
+    """Write the roadmap table to ``path`` and each other table beside it as ``stem-NAME.csv``."""
     written = []
     for name, table in report_tables(report).items():
         target = path if name == "roadmap" else path.with_name(f"{path.stem}-{name}.csv")
@@ -225,7 +225,7 @@ def _img(figure, alt: str) -> str:
 
 
 def roadmap_html(report: RoadmapReport) -> str:
-    """A single HTML file with its charts embedded as PNG data, readable offline."""
+    """Render one HTML file with its charts embedded as PNG data, readable offline."""
     name, project = html.escape(report.roadmap.name), html.escape(report.project.name)
     items = report.items_table()
     timeline = [(row.intervention, row.start_week, row.full_effect_week - row.start_week)
