@@ -40,49 +40,40 @@ def command(name: str, add_arguments: Callable[[argparse.ArgumentParser], None],
     return register
 
 
+def _option_number(text: str, convert: type, accept, rule: str):
+    """Convert an option's text with ``convert`` and check it with ``accept``.
+
+    Raises ``argparse.ArgumentTypeError`` naming ``rule``, so argparse prints the option, the
+    value and the rule, with no traceback.
+    """
+    kind = "a whole number" if convert is int else "a number"
+    try:
+        value = convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {kind} (got {text!r})") from None
+    if not accept(value):
+        raise argparse.ArgumentTypeError(f"must be {rule} (got {text})")
+    return value
+
+
 def positive_int(text: str) -> int:
     """Parse a whole number >= 1 for an option (replications, workers, steps)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1 (got {value})")
-    return value
+    return _option_number(text, int, lambda value: value >= 1, ">= 1")
 
 
 def seed_int(text: str) -> int:
     """Parse a random seed: a whole number >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0 (got {value})")
-    return value
+    return _option_number(text, int, lambda value: value >= 0, ">= 0")
 
 
 def positive_float(text: str) -> float:
-    """Parse a number > 0 for an option (budgets, capacities)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number > 0 (got {text})")
-    return value
+    """Parse a finite number > 0 for an option (budgets, capacities)."""
+    return _option_number(text, float, lambda value: 0 < value < float("inf"), "a number > 0")
 
 
 def probability(text: str) -> float:
     """Parse a probability strictly between 0 and 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (got {text})")
-    return value
-
+    return _option_number(text, float, lambda value: 0 < value < 1, "between 0 and 1")
 
 
 def _simulate_arguments(parser: argparse.ArgumentParser) -> None:

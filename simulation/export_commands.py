@@ -6,7 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from simulation.cli import EXIT_INVALID_INPUT, EXIT_OK, command, positive_float, seed_int
+from simulation.cli import (
+    EXIT_INVALID_INPUT,
+    EXIT_OK,
+    command,
+    positive_float,
+    positive_int,
+    seed_int,
+)
 from simulation.export_formats import (
     CHART_NAMES,
     DEFAULT_DPI,
@@ -54,13 +61,6 @@ def _whole_number(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
 
 
-def _positive_int(text: str) -> int:
-    value = _whole_number(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1 (got {value})")
-    return value
-
-
 def _dpi(text: str) -> int:
     value = _whole_number(text)
     if not MIN_DPI <= value <= MAX_DPI:
@@ -86,7 +86,7 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chart", action="append", default=[], metavar="CHART",
                         help="with .png, .svg, .csv or .xlsx: export only this chart; repeat "
                              "for more (default: all)")
-    parser.add_argument("--reps", type=_positive_int, default=DEFAULT_REPLICATIONS,
+    parser.add_argument("--reps", type=positive_int, default=DEFAULT_REPLICATIONS,
                         help=f"replications per scenario (default {DEFAULT_REPLICATIONS})")
     parser.add_argument("--seed", type=seed_int, default=1, help="random seed (default 1)")
     parser.add_argument("--dpi", type=_dpi, default=DEFAULT_DPI,
@@ -98,7 +98,7 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rollout-days-per-week", type=positive_float, default=5.0,
                         help="with --roadmap auto: person-days a week the team can spend "
                              "rolling out improvements (default 5)")
-    parser.add_argument("--workers", type=_positive_int, default=None,
+    parser.add_argument("--workers", type=positive_int, default=None,
                         help="worker processes (default: one per core)")
 
 

@@ -84,7 +84,7 @@ class Intervention:
     category: str = ""
 
     def stream_key(self) -> int:
-        """A stable number for this intervention's random stream, from its id."""
+        """Return a stable number, derived from the id, for this intervention's random stream."""
         return zlib.crc32(self.id.encode("utf-8"))
 
     def cost_over(self, days_active: float) -> float:

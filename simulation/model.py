@@ -116,7 +116,7 @@ class Calendar:
 
 @dataclass(frozen=True)
 class Demand:
-    """Where new experiments come from.
+    """The source of new experiments.
 
     ``backlog``: the team always has a next hypothesis, so one starts whenever the
     work-in-progress limit allows. ``poisson``: hypotheses arrive at ``per_week`` on average.

@@ -1,8 +1,8 @@
 """The 90-day roadmap: a scenario laid out over 13 weeks, with milestones and weekly metrics.
 
-A proposed roadmap takes the greedy ranking's sequence and schedules it: quick wins (small
-rollout effort and cost) in the first two weeks, the rest one after another as the team's
-rollout capacity (person-days a week spent on improvements) frees up, within the budget.
+A proposed roadmap takes the greedy ranking's sequence and schedules it within the budget.
+Quick wins (small rollout effort and cost) start in the first two weeks. The rest follow one
+after another as the team's rollout capacity, in person-days a week, frees up.
 """
 
 from __future__ import annotations

@@ -29,8 +29,8 @@ def example():
 
 
 def test_ranking_puts_bottleneck_fixes_first(example, runner):
-    """The example's cycle goes to data preparation (about 4 days of work) and to waiting
-    for the weekly review (about 5 days); the interventions aimed at those lead."""
+    """The example's cycle goes mostly to data preparation (about 4 days of work) and to
+    waiting for the weekly review (about 5 days), so the interventions aimed at those lead."""
     ranking = rank_interventions(example, load_catalog(), runner.run, replications=60,
                                  seed=SEED)
     top_three = ranking.dropna(subset=["rank"]).head(3)["intervention_id"].tolist()
@@ -141,7 +141,8 @@ def test_xlsx_export_reads_back(report, tmp_path):
 def test_csv_export_neutralises_formulas(report, tmp_path):
     path = tmp_path / "roadmap.csv"
     written = export_roadmap(report, path)
-    assert path in written and tmp_path / "roadmap-milestones.csv" in written
+    assert path in written
+    assert tmp_path / "roadmap-milestones.csv" in written
     table = pd.read_csv(path)
     assert table.loc[1, "intervention"] == "'" + FORMULA_NAME
     assert not any(str(cell).startswith("=") for cell in table.to_numpy().ravel())
